@@ -1,0 +1,20 @@
+"""The engine: tensors, blocks, and the backward pass. Knows nothing of any particular block."""
+
+from nnblocks.core.autograd import backward
+from nnblocks.core.block import Block, Node
+from nnblocks.core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nnblocks.core.tensor import DEFAULT_DTYPE, Tensor, as_tensor, tensor
+
+__all__ = [
+    "DEFAULT_DTYPE",
+    "Block",
+    "Node",
+    "Tensor",
+    "as_tensor",
+    "backward",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    "tensor",
+]

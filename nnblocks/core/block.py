@@ -1,0 +1,117 @@
+"""The computing block: the unit of which every network is composed.
+
+A block is pure math on arrays, with no state and no knowledge of tensors or graphs::
+
+    forward(*arrays, **hyper) -> (y, saved)
+    backward(saved, gy)       -> one gradient per input (None where there is none)
+
+Parameters are ordinary inputs, so the derivative with respect to a block's input and with
+respect to its parameters are one mechanism. :meth:`Block.apply` is the bridge to tensors: it runs
+``forward`` on the inputs' arrays and, when any input requires a gradient, records a
+:class:`Node` so :func:`nnblocks.core.autograd.backward` can replay the block backwards.
+
+A block with several outputs returns a tuple ``y`` from ``forward`` and receives a tuple ``gy``
+(one array per output, zeros where an output got no gradient) in ``backward``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnblocks.core.grad_mode import is_grad_enabled
+
+Array = np.ndarray
+
+
+class Node:
+    """One application of a block recorded in the graph.
+
+    Attributes:
+        block: the :class:`Block` subclass that was applied.
+        saved: what its ``forward`` returned for ``backward`` (``None`` once freed).
+        inputs: the input tensors (``None`` for constants).
+        needs_grad: for each input, whether a gradient must flow to it.
+        out_meta: ``(shape, dtype)`` of each output, to build zero gradients for unused outputs.
+        multi: whether ``forward`` returned a tuple of outputs.
+        freed: whether ``saved`` was released by a backward pass without ``retain_graph``.
+        retained: output tensors whose ``.grad`` is kept (``Tensor.retain_grad``), or None.
+    """
+
+    __slots__ = ("block", "saved", "inputs", "needs_grad", "out_meta", "multi", "freed", "retained")
+
+    def __init__(self, block, saved, inputs, needs_grad, out_meta, multi):
+        self.block = block
+        self.saved = saved
+        self.inputs = inputs
+        self.needs_grad = needs_grad
+        self.out_meta = out_meta
+        self.multi = multi
+        self.freed = False
+        self.retained = None
+
+    def __repr__(self) -> str:
+        return f"<Node {self.block.__name__}>"
+
+
+class Block:
+    """Base class of every computing block; subclasses define ``forward`` and ``backward``.
+
+    Subclasses register themselves in :attr:`Block.registry` so the test suite can check that
+    every block has a reference test and a gradient check.
+    """
+
+    registry: ClassVar[dict[str, type[Block]]] = {}
+    #: False for blocks that never produce gradients (comparisons): they are never recorded
+    differentiable: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Block.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+
+    @staticmethod
+    def forward(*arrays: Array, **hyper: Any) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(saved: Any, gy: Any) -> tuple[Array | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **hyper: Any) -> Any:
+        """Run the block on tensors (or constants) and record it when a gradient is needed.
+
+        Returns a :class:`~nnblocks.core.tensor.Tensor`, or a tuple of them for a block with
+        several outputs.
+        """
+        from nnblocks.core.tensor import Tensor
+
+        arrays = []
+        needs_grad = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs_grad.append(x.requires_grad)
+            else:
+                arrays.append(x)
+                needs_grad.append(False)
+        y, saved = cls.forward(*arrays, **hyper)
+        record = cls.differentiable and is_grad_enabled() and any(needs_grad)
+        multi = isinstance(y, tuple)
+        outs = y if multi else (y,)
+        if not record:
+            tensors = tuple(Tensor(np.asarray(o)) for o in outs)
+            return tensors if multi else tensors[0]
+        node = Node(
+            cls,
+            saved,
+            tuple(x if isinstance(x, Tensor) else None for x in inputs),
+            tuple(needs_grad),
+            tuple((np.shape(o), np.asarray(o).dtype) for o in outs),
+            multi,
+        )
+        tensors = tuple(
+            Tensor._from_node(np.asarray(o), node, i) for i, o in enumerate(outs)
+        )
+        return tensors if multi else tensors[0]

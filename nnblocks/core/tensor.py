@@ -1,0 +1,243 @@
+"""The Tensor: an ndarray, its gradient, and the block that produced it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core import autograd
+
+#: dtype of floating tensors made from Python numbers and lists (PyTorch's default)
+DEFAULT_DTYPE = np.dtype(np.float32)
+
+
+def _check_grad_dtype(dtype: np.dtype, who: str) -> None:
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(
+            f"{who}: only floating-point tensors can require gradients, got dtype {dtype}"
+        )
+
+
+class Tensor:
+    """An n-dimensional array that can record how it was computed.
+
+    ``data`` is a NumPy array; ``grad`` is ``None`` until a backward pass accumulates
+    dL/d(this tensor) into it (an array of the same shape and dtype). A tensor produced by a
+    block while recording holds the graph :class:`~nnblocks.core.block.Node` that made it.
+
+    Arithmetic operators (``+ - * / ** @``, unary ``-``), comparisons, indexing and methods such
+    as ``sum``, ``mean``, ``reshape`` are attached by :mod:`nnblocks.functional`, each one a block.
+
+    >>> import nnblocks as nb
+    >>> x = nb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_node", "_out_index", "__weakref__")
+    __array_priority__ = 1000  # so ndarray + Tensor dispatches to Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data: np.ndarray = np.asarray(data)
+        self.grad: np.ndarray | None = None
+        self._node = None
+        self._out_index = 0
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _from_node(cls, data: np.ndarray, node: Any, index: int) -> Tensor:
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        floating = np.issubdtype(data.dtype, np.floating)
+        t._node = node if floating else None
+        t._out_index = index
+        t._requires_grad = floating
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value:
+            _check_grad_dtype(self.data.dtype, "Tensor.requires_grad")
+        elif self._node is not None:
+            raise RuntimeError(
+                "Tensor.requires_grad: cannot turn off gradients of a non-leaf tensor; "
+                "use .detach()"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded block (parameters, inputs)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The recorded node that produced this tensor, or None for a leaf."""
+        return self._node
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements (NumPy's meaning; PyTorch calls it ``numel()``)."""
+        return self.data.size
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is None:
+            return self.data
+        return self.data.astype(dtype)
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(f"Tensor.item: tensor has {self.data.size} elements, expected 1")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy with another dtype, cut from the graph (like ``.detach().to(dtype)``)."""
+        return Tensor(self.data.astype(dtype), requires_grad=False)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate dL/dx into ``.grad`` of every leaf this tensor depends on.
+
+        Args:
+            grad: dL/d(self); required unless the tensor has exactly one element.
+            retain_graph: keep saved arrays so the same graph can be backpropagated again;
+                without it a second backward through the same blocks raises ``RuntimeError``.
+        """
+        autograd.backward(self, grad, retain_graph=retain_graph)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data but cut from the graph (``requires_grad=False``)."""
+        return Tensor(self.data, requires_grad=False)
+
+    def requires_grad_(self, value: bool = True) -> Tensor:
+        self.requires_grad = value
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor during backward (leaves always keep it)."""
+        if self._node is None:
+            return
+        if self._node.retained is None:
+            self._node.retained = []
+        if all(t is not self for t in self._node.retained):
+            self._node.retained.append(self)
+
+    def _add_grad(self, g: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = np.array(g, dtype=self.dtype, copy=True)
+        else:
+            self.grad += g
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != DEFAULT_DTYPE:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extras.append(f"grad_fn={self._node.block.__name__}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __hash__ = object.__hash__
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a new leaf tensor (copying ``data``), like ``torch.tensor``.
+
+    Python numbers and lists of floats become float32 (the default dtype); NumPy arrays and
+    tensors keep their dtype unless ``dtype`` is given. Integer data stays integer.
+
+    >>> import nnblocks as nb
+    >>> nb.tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    >>> nb.tensor(np.zeros(2)).dtype
+    dtype('float64')
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        array = np.array(data, dtype=dtype, copy=True)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data, copy=True)
+    else:
+        array = np.array(data)
+        if np.issubdtype(array.dtype, np.floating):
+            array = array.astype(DEFAULT_DTYPE)
+    if requires_grad:
+        _check_grad_dtype(array.dtype, "tensor(requires_grad=True)")
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """Return ``data`` itself when it is a tensor (of the given dtype), else a new tensor."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return data
+    return tensor(data, dtype=dtype)

@@ -1,0 +1,375 @@
+"""Element-wise arithmetic blocks with NumPy broadcasting, and (batched) matrix multiplication.
+
+Broadcasting: each block returns gradients of the broadcast shape; the core sums them back to
+each input's own shape (:func:`nnblocks.core.broadcast.unbroadcast`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core import Block, Tensor
+
+Array = np.ndarray
+
+
+def _check_broadcast(name: str, a: Any, b: Any) -> None:
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise ValueError(
+            f"{name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
+        ) from None
+
+
+class Add(Block):
+    r"""Element-wise sum. :math:`y = a + b`, :math:`g_a = g_y`, :math:`g_b = g_y`.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape.
+    """
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, None]:
+        _check_broadcast("add", a, b)
+        return a + b, None
+
+    @staticmethod
+    def backward(saved: None, gy: Array) -> tuple[Array, Array]:
+        return gy, gy
+
+
+class Sub(Block):
+    r"""Element-wise difference. :math:`y = a - b`, :math:`g_a = g_y`, :math:`g_b = -g_y`."""
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, None]:
+        _check_broadcast("sub", a, b)
+        return a - b, None
+
+    @staticmethod
+    def backward(saved: None, gy: Array) -> tuple[Array, Array]:
+        return gy, -gy
+
+
+class Mul(Block):
+    r"""Element-wise product. :math:`y = a b`, :math:`g_a = g_y b`, :math:`g_b = g_y a`."""
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        _check_broadcast("mul", a, b)
+        return a * b, (a, b)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+        a, b = saved
+        return gy * b, gy * a
+
+
+class Div(Block):
+    r"""Element-wise quotient. :math:`y = a / b`, :math:`g_a = g_y / b`,
+    :math:`g_b = -g_y\, a / b^2 = -g_y\, y / b`."""
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        _check_broadcast("div", a, b)
+        y = a / b
+        return y, (b, y)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+        b, y = saved
+        ga = gy / b
+        return ga, -ga * y
+
+
+class Neg(Block):
+    r"""Negation. :math:`y = -x`, :math:`g_x = -g_y`."""
+
+    @staticmethod
+    def forward(x: Array) -> tuple[Array, None]:
+        return -x, None
+
+    @staticmethod
+    def backward(saved: None, gy: Array) -> tuple[Array]:
+        return (-gy,)
+
+
+class Pow(Block):
+    r"""Element-wise power :math:`y = a^b`.
+
+    .. math::
+        g_a = g_y\, b\, a^{b-1}, \qquad g_b = g_y\, y \ln a
+
+    Numerics:
+        :math:`g_b` is taken as 0 where :math:`a = 0` (PyTorch's convention, the limit of
+        :math:`a^b \ln a` for :math:`b > 0`); for :math:`a < 0` it is NaN, as the real
+        logarithm is undefined there.
+    """
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        _check_broadcast("pow", a, b)
+        y = np.power(a, b)
+        return y, (a, b, y)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array | None]:
+        a, b, y = saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = gy * np.where(b == 0, 0.0, b * np.power(a, b - 1))   # d(a^0)/da = 0
+        gb = None
+        if isinstance(b, np.ndarray) and np.issubdtype(b.dtype, np.floating):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(np.where(a == 0, 1, a))
+            gb = gy * y * log_a
+        return ga, gb
+
+
+class Exp(Block):
+    r"""Element-wise exponential. :math:`y = e^x`, :math:`g_x = g_y\, y`."""
+
+    @staticmethod
+    def forward(x: Array) -> tuple[Array, Array]:
+        y = np.exp(x)
+        return y, y
+
+    @staticmethod
+    def backward(y: Array, gy: Array) -> tuple[Array]:
+        return (gy * y,)
+
+
+class Log(Block):
+    r"""Natural logarithm. :math:`y = \ln x`, :math:`g_x = g_y / x`."""
+
+    @staticmethod
+    def forward(x: Array) -> tuple[Array, Array]:
+        return np.log(x), x
+
+    @staticmethod
+    def backward(x: Array, gy: Array) -> tuple[Array]:
+        return (gy / x,)
+
+
+class Sqrt(Block):
+    r"""Square root. :math:`y = \sqrt{x}`, :math:`g_x = g_y / (2y)`."""
+
+    @staticmethod
+    def forward(x: Array) -> tuple[Array, Array]:
+        y = np.sqrt(x)
+        return y, y
+
+    @staticmethod
+    def backward(y: Array, gy: Array) -> tuple[Array]:
+        return (gy / (2 * y),)
+
+
+class Abs(Block):
+    r"""Absolute value. :math:`y = |x|`, :math:`g_x = g_y\,\mathrm{sign}(x)` (0 at x = 0)."""
+
+    @staticmethod
+    def forward(x: Array) -> tuple[Array, Array]:
+        return np.abs(x), x
+
+    @staticmethod
+    def backward(x: Array, gy: Array) -> tuple[Array]:
+        return (gy * np.sign(x),)
+
+
+class Maximum(Block):
+    r"""Element-wise maximum. :math:`y = \max(a, b)`; the gradient goes to the larger input,
+    split evenly on ties (PyTorch's rule): :math:`g_a = g_y([a > b] + \tfrac12 [a = b])`."""
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        _check_broadcast("maximum", a, b)
+        return np.maximum(a, b), (a, b)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+        a, b = saved
+        share = (a > b) + 0.5 * (a == b)                         # broadcast shape
+        ga = gy * share
+        return ga, gy - ga
+
+
+class Minimum(Block):
+    r"""Element-wise minimum, the mirror of :class:`Maximum`."""
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        _check_broadcast("minimum", a, b)
+        return np.minimum(a, b), (a, b)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+        a, b = saved
+        share = (a < b) + 0.5 * (a == b)
+        ga = gy * share
+        return ga, gy - ga
+
+
+class Clip(Block):
+    r"""Clamp to ``[min, max]``. :math:`g_x = g_y [\min \le x \le \max]` (PyTorch's rule:
+    the gradient passes at the bounds themselves)."""
+
+    @staticmethod
+    def forward(x: Array, *, min: float | None, max: float | None) -> tuple[Array, Array]:
+        if min is None and max is None:
+            raise ValueError("clip: at least one of min and max must be given")
+        lo = -np.inf if min is None else min
+        hi = np.inf if max is None else max
+        y = np.clip(x, lo, hi)
+        return y, (x >= lo) & (x <= hi)
+
+    @staticmethod
+    def backward(inside: Array, gy: Array) -> tuple[Array]:
+        return (gy * inside,)
+
+
+class Where(Block):
+    r"""Select: :math:`y = a` where ``condition`` else :math:`b`;
+    :math:`g_a = g_y [c]`, :math:`g_b = g_y [\lnot c]`."""
+
+    @staticmethod
+    def forward(condition: Array, a: Array, b: Array) -> tuple[Array, Array]:
+        condition = np.asarray(condition, dtype=bool)
+        try:
+            np.broadcast_shapes(condition.shape, np.shape(a), np.shape(b))
+        except ValueError:
+            raise ValueError(
+                f"where: condition {condition.shape}, a {np.shape(a)} and b {np.shape(b)} "
+                "cannot be broadcast together"
+            ) from None
+        return np.where(condition, a, b), condition
+
+    @staticmethod
+    def backward(condition: Array, gy: Array) -> tuple[None, Array, Array]:
+        return None, gy * condition, gy * ~condition
+
+
+class MatMul(Block):
+    r"""Matrix product with NumPy's ``matmul`` semantics (batched, broadcast batch dims).
+
+    .. math::
+        Y = A B, \qquad g_A = g_Y B^\top, \qquad g_B = A^\top g_Y
+
+    Shapes:
+        a: ``(*, n, k)`` or ``(k,)``; b: ``(*, k, m)`` or ``(k,)``. A 1-D ``a`` is a row
+        vector and a 1-D ``b`` a column vector whose added dimension is removed from ``y``.
+    """
+
+    @staticmethod
+    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a = np.asarray(a)
+        b = np.asarray(b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: both operands need ≥ 1 dim, got {a.shape} and {b.shape}")
+        ka = a.shape[-1]
+        kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if ka != kb:
+            raise ValueError(
+                f"matmul: inner dimensions differ: a {a.shape} has {ka} columns, "
+                f"b {b.shape} has {kb} rows"
+            )
+        return a @ b, (a, b)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+        a, b = saved
+        if a.ndim == 1 and b.ndim == 1:                         # inner product
+            return gy * b, gy * a
+        a2 = a[None, :] if a.ndim == 1 else a                   # (*, n, k)
+        b2 = b[:, None] if b.ndim == 1 else b                   # (*, k, m)
+        g2 = np.expand_dims(gy, -2) if a.ndim == 1 else gy
+        g2 = g2[..., None] if b.ndim == 1 else g2               # (*, n, m)
+        ga = g2 @ np.swapaxes(b2, -1, -2)                       # (*, n, k)
+        gb = np.swapaxes(a2, -1, -2) @ g2                       # (*, k, m)
+        if a.ndim == 1:
+            ga = ga[..., 0, :]                                  # (*, k): core sums over *
+        if b.ndim == 1:
+            gb = gb[..., 0]                                     # (*, k)
+        return ga, gb
+
+
+# ---------------------------------------------------------------------- Tensor-level wrappers
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a + b`` (:class:`Add`)."""
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a - b`` (:class:`Sub`)."""
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a * b`` (:class:`Mul`)."""
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a / b`` (:class:`Div`)."""
+    return Div.apply(a, b)
+
+
+def neg(x: Any) -> Tensor:
+    """``-x`` (:class:`Neg`)."""
+    return Neg.apply(x)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Element-wise ``a ** b`` (:class:`Pow`)."""
+    return Pow.apply(a, b)
+
+
+def exp(x: Any) -> Tensor:
+    """Element-wise :math:`e^x` (:class:`Exp`)."""
+    return Exp.apply(x)
+
+
+def log(x: Any) -> Tensor:
+    """Element-wise natural logarithm (:class:`Log`)."""
+    return Log.apply(x)
+
+
+def sqrt(x: Any) -> Tensor:
+    """Element-wise square root (:class:`Sqrt`)."""
+    return Sqrt.apply(x)
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Element-wise absolute value (:class:`Abs`)."""
+    return Abs.apply(x)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise maximum (:class:`Maximum`)."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Element-wise minimum (:class:`Minimum`)."""
+    return Minimum.apply(a, b)
+
+
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Clamp ``x`` to ``[min, max]`` (:class:`Clip`); PyTorch calls it ``clamp``."""
+    return Clip.apply(x, min=min, max=max)
+
+
+clamp = clip
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` is true, else ``b`` (:class:`Where`)."""
+    return Where.apply(condition, a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product ``a @ b`` with batching and broadcasting (:class:`MatMul`)."""
+    return MatMul.apply(a, b)

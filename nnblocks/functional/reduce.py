@@ -1,0 +1,216 @@
+"""Reductions over any set of axes, with ``keepdim``: sum, mean, max, min, var.
+
+Axes follow PyTorch's ``dim`` (an int, a tuple of ints, or None for all axes); ``axis`` is
+accepted as NumPy's spelling of the same argument in the wrappers.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core import Block, Tensor
+
+Array = np.ndarray
+Dims = int | tuple[int, ...] | None
+
+
+def normalize_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
+    """Turn ``dim`` into a sorted tuple of non-negative axes, with a clear error if out of range."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    bound = builtins.max(ndim, 1)
+    for d in dims:
+        if not -bound <= d < bound:
+            raise IndexError(f"{name}: dim {d} is out of range for a tensor with {ndim} dims")
+        out.append(int(d) % bound)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: dim {dim} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _expand_back(g: Array, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Array:
+    """Re-insert reduced axes into the gradient so it broadcasts against the input."""
+    if not keepdim and g.ndim != len(shape):
+        g = np.expand_dims(g, dims)
+    return g
+
+
+class Sum(Block):
+    r"""Sum over ``dim``. :math:`y = \sum_{i \in dim} x_i`, :math:`g_x = g_y` broadcast back.
+
+    Shapes:
+        x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
+    """
+
+    @staticmethod
+    def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
+        dims = normalize_dims("sum", dim, x.ndim)
+        y = np.sum(x, axis=dims, keepdims=keepdim)
+        return np.asarray(y), (x.shape, dims, keepdim)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array]:
+        shape, dims, keepdim = saved
+        g = _expand_back(gy, shape, dims, keepdim)
+        return (np.broadcast_to(g, shape),)
+
+
+class Mean(Block):
+    r"""Mean over ``dim``. :math:`y = \frac1n \sum_{i \in dim} x_i`, :math:`g_x = g_y / n`."""
+
+    @staticmethod
+    def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
+        dims = normalize_dims("mean", dim, x.ndim)
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"mean: needs a floating-point tensor, got dtype {x.dtype}")
+        y = np.mean(x, axis=dims, keepdims=keepdim)
+        count = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
+        return np.asarray(y), (x.shape, dims, keepdim, count)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array]:
+        shape, dims, keepdim, count = saved
+        g = _expand_back(gy, shape, dims, keepdim) / count
+        return (np.broadcast_to(g, shape),)
+
+
+def _extreme_forward(
+    name: str, reduce: Any, x: Array, dim: Dims, keepdim: bool
+) -> tuple[Array, tuple]:
+    """Shared forward of :class:`Max` and :class:`Min`: ``reduce`` is ``np.max`` or ``np.min``."""
+    dims = normalize_dims(name, dim, x.ndim)
+    if x.size == 0:
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+    y = reduce(x, axis=dims, keepdims=True)                      # x.shape with 1 on dims
+    out = y if keepdim else np.squeeze(y, axis=dims)
+    return np.asarray(out), (x, y, dims, keepdim)
+
+
+def _extreme_backward(saved: tuple, gy: Array) -> tuple[Array]:
+    """Shared backward of :class:`Max` and :class:`Min`: split g_y evenly among the ties."""
+    x, y, dims, keepdim = saved
+    hit = x == y                                                 # x.shape
+    count = hit.sum(axis=dims, keepdims=True)
+    g = _expand_back(gy, x.shape, dims, keepdim)
+    return (hit * (g / count),)
+
+
+class Max(Block):
+    r"""Maximum over ``dim``. The gradient goes to the maximal elements, split evenly among ties
+    (PyTorch's ``amax`` rule): :math:`g_x = g_y\,[x = y] / \#\{x = y\}`."""
+
+    @staticmethod
+    def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
+        return _extreme_forward("max", np.max, x, dim, keepdim)
+
+    backward = staticmethod(_extreme_backward)
+
+
+class Min(Block):
+    r"""Minimum over ``dim``, the mirror of :class:`Max`."""
+
+    @staticmethod
+    def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
+        return _extreme_forward("min", np.min, x, dim, keepdim)
+
+    backward = staticmethod(_extreme_backward)
+
+
+class Var(Block):
+    r"""Variance over ``dim`` with Bessel's ``correction`` (1 = unbiased, PyTorch's default).
+
+    .. math::
+        y = \frac{1}{n - c} \sum_i (x_i - \bar x)^2, \qquad
+        g_x = g_y \frac{2 (x - \bar x)}{n - c}
+
+    (the term through :math:`\bar x` vanishes because :math:`\sum_i (x_i - \bar x) = 0`).
+    """
+
+    @staticmethod
+    def forward(
+        x: Array, *, dim: Dims = None, correction: int = 1, keepdim: bool = False
+    ) -> tuple[Array, tuple]:
+        dims = normalize_dims("var", dim, x.ndim)
+        count = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
+        if count - correction <= 0:
+            raise ValueError(
+                f"var: {count} element(s) over dim {dim} with correction={correction} "
+                "leave no degrees of freedom"
+            )
+        centered = x - x.mean(axis=dims, keepdims=True)          # x.shape
+        y = (centered * centered).sum(axis=dims, keepdims=keepdim) / (count - correction)
+        return np.asarray(y), (centered, dims, keepdim, count - correction)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array]:
+        centered, dims, keepdim, dof = saved
+        g = _expand_back(gy, centered.shape, dims, keepdim)
+        return (g * centered * (2.0 / dof),)
+
+
+# ---------------------------------------------------------------------- Tensor-level wrappers
+
+
+def _dims(dim: Dims, axis: Dims) -> Dims:
+    return axis if dim is None else dim
+
+
+def sum(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all axes when None) (:class:`Sum`)."""
+    return Sum.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+
+
+def mean(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
+    """Mean over ``dim`` (:class:`Mean`)."""
+    return Mean.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+
+
+def max(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
+    """Largest value over ``dim`` (:class:`Max`).
+
+    Unlike ``torch.max(x, dim)``, returns only the values (as ``torch.amax``); use
+    :func:`argmax` for the indices.
+    """
+    return Max.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+
+
+def min(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
+    """Smallest value over ``dim`` (:class:`Min`); values only, as ``torch.amin``."""
+    return Min.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+
+
+amax = max
+amin = min
+
+
+def var(
+    x: Any, dim: Dims = None, *, correction: int = 1, keepdim: bool = False, axis: Dims = None
+) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (:class:`Var`)."""
+    return Var.apply(x, dim=_dims(dim, axis), correction=correction, keepdim=keepdim)
+
+
+def std(
+    x: Any, dim: Dims = None, *, correction: int = 1, keepdim: bool = False, axis: Dims = None
+) -> Tensor:
+    """Standard deviation: the square root of :func:`var` (composed, no block of its own)."""
+    from nnblocks.functional.math import sqrt
+
+    return sqrt(var(x, dim, correction=correction, keepdim=keepdim, axis=axis))
+
+
+def argmax(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest value (no gradient)."""
+    data = getattr(x, "data", np.asarray(x))
+    return Tensor(np.argmax(data, axis=dim, keepdims=keepdim))
+
+
+def argmin(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest value (no gradient)."""
+    data = getattr(x, "data", np.asarray(x))
+    return Tensor(np.argmin(data, axis=dim, keepdims=keepdim))

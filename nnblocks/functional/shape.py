@@ -1,0 +1,332 @@
+"""Blocks that move elements without changing them: reshape, permute, expand, squeeze,
+concatenate, stack, split, pad, flatten. Each backward moves the gradient back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core import Block, Tensor
+from nnblocks.functional.reduce import normalize_dims
+
+Array = np.ndarray
+
+
+class Reshape(Block):
+    r"""View ``x`` with another shape of the same size; :math:`g_x` = ``g_y`` reshaped back."""
+
+    @staticmethod
+    def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
+        try:
+            y = x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape tensor of shape {x.shape} ({x.size} elements) "
+                f"into shape {tuple(shape)}"
+            ) from None
+        return y, x.shape
+
+    @staticmethod
+    def backward(shape: tuple, gy: Array) -> tuple[Array]:
+        return (gy.reshape(shape),)
+
+
+class Permute(Block):
+    r"""Reorder axes: ``y = x.transpose(dims)``; :math:`g_x` = ``g_y`` transposed by the inverse."""
+
+    @staticmethod
+    def forward(x: Array, *, dims: tuple[int, ...]) -> tuple[Array, tuple]:
+        if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+            raise ValueError(f"permute: dims {tuple(dims)} is not a permutation of {x.ndim} axes")
+        return np.transpose(x, dims), tuple(np.argsort([d % x.ndim for d in dims]))
+
+    @staticmethod
+    def backward(inverse: tuple, gy: Array) -> tuple[Array]:
+        return (np.transpose(gy, inverse),)
+
+
+class Expand(Block):
+    r"""Broadcast ``x`` to ``shape`` (a view); :math:`g_x` sums ``g_y`` over the copies."""
+
+    @staticmethod
+    def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
+        shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s
+                      for i, s in enumerate(shape))
+        try:
+            y = np.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}") from None
+        return y, None
+
+    @staticmethod
+    def backward(saved: None, gy: Array) -> tuple[Array]:
+        return (gy,)                                  # the core sums back to x.shape
+
+
+class Squeeze(Block):
+    r"""Remove axes of length 1 (all of them, or those in ``dim``)."""
+
+    @staticmethod
+    def forward(x: Array, *, dim: int | tuple[int, ...] | None = None) -> tuple[Array, tuple]:
+        if dim is None:
+            dims = tuple(i for i, n in enumerate(x.shape) if n == 1)
+        else:
+            dims = normalize_dims("squeeze", dim, x.ndim)
+            dims = tuple(d for d in dims if x.shape[d] == 1)      # PyTorch: others are kept
+        return np.squeeze(x, axis=dims), x.shape
+
+    @staticmethod
+    def backward(shape: tuple, gy: Array) -> tuple[Array]:
+        return (gy.reshape(shape),)
+
+
+class Unsqueeze(Block):
+    r"""Insert an axis of length 1 at ``dim``."""
+
+    @staticmethod
+    def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:
+        if not -x.ndim - 1 <= dim <= x.ndim:
+            raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor with {x.ndim} dims")
+        return np.expand_dims(x, dim), x.shape
+
+    @staticmethod
+    def backward(shape: tuple, gy: Array) -> tuple[Array]:
+        return (gy.reshape(shape),)
+
+
+def _check_joinable(name: str, arrays: Sequence[Array], dim: int, same_shape: bool) -> int:
+    if not arrays:
+        raise ValueError(f"{name}: needs at least one tensor")
+    first = np.shape(arrays[0])
+    ndim = len(first) + (1 if same_shape else 0)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} out of range for tensors with {len(first)} dims")
+    dim %= ndim
+    for i, a in enumerate(arrays):
+        shape = np.shape(a)
+        other = first if same_shape else first[:dim] + shape[dim:dim + 1] + first[dim + 1:]
+        if shape != other:
+            raise ValueError(
+                f"{name}: tensor {i} has shape {shape}, expected {other} "
+                f"(to match tensor 0 of shape {first} along dim {dim})"
+            )
+    return dim
+
+
+class Concatenate(Block):
+    r"""Join tensors along an existing axis; :math:`g_{x_i}` is the slice of ``g_y`` that x_i
+    filled."""
+
+    @staticmethod
+    def forward(*arrays: Array, dim: int = 0) -> tuple[Array, tuple]:
+        dim = _check_joinable("cat", arrays, dim, same_shape=False)
+        sizes = [np.shape(a)[dim] for a in arrays]
+        return np.concatenate(arrays, axis=dim), (dim, np.cumsum(sizes)[:-1])
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array, ...]:
+        dim, cuts = saved
+        return tuple(np.split(gy, cuts, axis=dim))
+
+
+class Stack(Block):
+    r"""Join same-shape tensors along a new axis; :math:`g_{x_i} = g_y[\ldots, i, \ldots]`."""
+
+    @staticmethod
+    def forward(*arrays: Array, dim: int = 0) -> tuple[Array, int]:
+        dim = _check_joinable("stack", arrays, dim, same_shape=True)
+        return np.stack(arrays, axis=dim), dim
+
+    @staticmethod
+    def backward(dim: int, gy: Array) -> tuple[Array, ...]:
+        return tuple(np.moveaxis(gy, dim, 0))
+
+
+class Split(Block):
+    r"""Split along ``dim`` into pieces of the given sizes (several outputs);
+    :math:`g_x` concatenates the pieces' gradients."""
+
+    @staticmethod
+    def forward(x: Array, *, sizes: tuple[int, ...], dim: int = 0) -> tuple[tuple, int]:
+        (dim,) = normalize_dims("split", dim, x.ndim)
+        if sum(sizes) != x.shape[dim]:
+            raise ValueError(
+                f"split: sizes {tuple(sizes)} sum to {sum(sizes)}, but dim {dim} of "
+                f"shape {x.shape} has {x.shape[dim]}"
+            )
+        return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim)), dim
+
+    @staticmethod
+    def backward(dim: int, gy: tuple) -> tuple[Array]:
+        return (np.concatenate(gy, axis=dim),)
+
+
+
+class Pad(Block):
+    r"""Pad with a constant. ``pad`` follows ``torch.nn.functional.pad``: pairs
+    ``(left, right)`` starting from the **last** axis. :math:`g_x` is the centre of ``g_y``."""
+
+    @staticmethod
+    def forward(x: Array, *, pad: tuple[int, ...], value: float = 0.0) -> tuple[Array, tuple]:
+        if len(pad) % 2 or len(pad) // 2 > x.ndim:
+            raise ValueError(
+                f"pad: needs an even number of values for at most {x.ndim} axes, got {pad}"
+            )
+        if any(p < 0 for p in pad):
+            raise ValueError(f"pad: negative padding {pad} is not supported")
+        widths = [(0, 0)] * x.ndim
+        for i in range(len(pad) // 2):
+            widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        y = np.pad(x, widths, mode="constant", constant_values=value)
+        centre = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return y, centre
+
+    @staticmethod
+    def backward(centre: tuple, gy: Array) -> tuple[Array]:
+        return (gy[centre],)
+
+
+class GetItem(Block):
+    r"""Indexing ``y = x[index]``: basic slicing, integers, boolean masks, integer arrays.
+
+    The gradient is scattered back, adding where an element was picked more than once:
+    :math:`g_x[j] = \sum_{i : index(i) = j} g_y[i]`.
+    """
+
+    @staticmethod
+    def forward(x: Array, *, index: Any) -> tuple[Array, tuple]:
+        try:
+            y = x[index]
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (tensor of shape {x.shape})") from None
+        return np.asarray(y), (x.shape, x.dtype, index)
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array]:
+        shape, dtype, index = saved
+        gx = np.zeros(shape, dtype=gy.dtype)
+        if _is_basic(index):
+            gx[index] = gy                             # a view: no element is picked twice
+        else:
+            np.add.at(gx, index, gy)                    # repeated indices accumulate
+        return (gx,)
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items
+    )
+
+
+# ---------------------------------------------------------------------- Tensor-level wrappers
+
+
+def _shape_arg(shape: tuple) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """``x`` with a new shape (one dimension may be -1) (:class:`Reshape`)."""
+    return Reshape.apply(x, shape=_shape_arg(shape))
+
+
+view = reshape
+
+
+def permute(x: Any, *dims: Any) -> Tensor:
+    """Reorder the axes of ``x`` (:class:`Permute`)."""
+    return Permute.apply(x, dims=_shape_arg(dims))
+
+
+def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
+    """Swap two axes (the last two by default) (:class:`Permute`)."""
+    ndim = np.ndim(getattr(x, "data", x))
+    if ndim < 2:
+        return Permute.apply(x, dims=tuple(range(ndim)))
+    dims = list(range(ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def expand(x: Any, *shape: Any) -> Tensor:
+    """Broadcast ``x`` to ``shape`` (-1 keeps a size) (:class:`Expand`)."""
+    return Expand.apply(x, shape=_shape_arg(shape))
+
+
+broadcast_to = expand
+
+
+def squeeze(x: Any, dim: int | tuple[int, ...] | None = None) -> Tensor:
+    """Remove axes of length 1 (:class:`Squeeze`)."""
+    return Squeeze.apply(x, dim=dim)
+
+
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    """Insert an axis of length 1 (:class:`Unsqueeze`)."""
+    return Unsqueeze.apply(x, dim=dim)
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Concatenate along ``dim`` (:class:`Concatenate`)."""
+    return Concatenate.apply(*tensors, dim=dim)
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Stack along a new axis ``dim`` (:class:`Stack`)."""
+    return Stack.apply(*tensors, dim=dim)
+
+
+def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    """Split into chunks of ``split_size`` (the last may be smaller) or of the given sizes,
+    as ``torch.split`` (:class:`Split`)."""
+    n = np.shape(getattr(x, "data", x))[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = tuple(min(step, n - i) for i in range(0, n, step))
+    else:
+        sizes = tuple(int(s) for s in split_size_or_sections)
+    out = Split.apply(x, sizes=sizes, dim=dim)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Constant padding, last axis first, as ``torch.nn.functional.pad`` (:class:`Pad`)."""
+    return Pad.apply(x, pad=tuple(int(p) for p in pad), value=value)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim..end_dim`` into one, as ``torch.flatten`` (a :class:`Reshape`)."""
+    shape = np.shape(getattr(x, "data", x))
+    if not shape:
+        return Reshape.apply(x, shape=(1,))
+    start = start_dim % len(shape)
+    end = end_dim % len(shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(shape[start:end + 1]))
+    return Reshape.apply(x, shape=shape[:start] + (merged,) + shape[end + 1:])
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]`` with scatter-add gradients (:class:`GetItem`)."""
+    return GetItem.apply(x, index=_unwrap_index(index))
+
+
+def _unwrap_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index

@@ -1,0 +1,124 @@
+"""Parameter initialisations, as ``torch.nn.init``, drawing from an explicit generator.
+
+Every function fills ``tensor.data`` in place and returns the tensor. ``rng`` defaults to
+nnblocks' default generator (seeded by ``nb.manual_seed``).
+
+Fans for a weight of shape ``(out, in, *k)``: ``fan_in = in * prod(k)``,
+``fan_out = out * prod(k)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnblocks._random import get_rng
+from nnblocks.core import Tensor
+
+
+def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight, PyTorch's definition."""
+    shape = tensor.shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"init: fan in/out need a tensor with at least 2 dims, got shape {shape}"
+        )
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """Recommended gain for a nonlinearity (PyTorch's table)."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "sigmoid", "identity"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unknown nonlinearity '{nonlinearity}'")
+
+
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    tensor.data[...] = values.reshape(tensor.shape)              # in place, keeps the dtype
+    return tensor
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
+             rng: np.random.Generator | None = None) -> Tensor:
+    """Fill with :math:`\\mathcal U(a, b)`."""
+    return _fill(tensor, get_rng(rng).uniform(a, b, size=tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            rng: np.random.Generator | None = None) -> Tensor:
+    """Fill with :math:`\\mathcal N(\\text{mean}, \\text{std}^2)`."""
+    return _fill(tensor, get_rng(rng).normal(mean, std, size=tensor.shape))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    rng: np.random.Generator | None = None) -> Tensor:
+    """Glorot & Bengio (2010): :math:`\\mathcal U(-a, a)`,
+    :math:`a = \\text{gain}\\sqrt{6 / (\\text{fan\\_in} + \\text{fan\\_out})}`."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a, rng=rng)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   rng: np.random.Generator | None = None) -> Tensor:
+    """Glorot normal: std :math:`= g \\sqrt{2 / (\\text{fan\\_in} + \\text{fan\\_out})}`."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
+
+
+glorot_uniform_ = xavier_uniform_
+glorot_normal_ = xavier_normal_
+
+
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming: mode must be 'fan_in' or 'fan_out', got '{mode}'")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     rng: np.random.Generator | None = None) -> Tensor:
+    """He et al. (2015): :math:`\\mathcal U(-b, b)`, :math:`b = \\sqrt3\\,\\text{gain}/\\sqrt{fan}`.
+
+    With PyTorch's defaults for Linear/Conv (``a = sqrt(5)``) this is
+    :math:`\\mathcal U(-1/\\sqrt{fan\\_in}, 1/\\sqrt{fan\\_in})`.
+    """
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, rng=rng)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    rng: np.random.Generator | None = None) -> Tensor:
+    """He normal: std :math:`= \\text{gain}/\\sqrt{fan}`."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng=rng)
+
+
+he_uniform_ = kaiming_uniform_
+he_normal_ = kaiming_normal_
