@@ -14,7 +14,7 @@ pass ``retain_graph=True`` to the first call to backpropagate through the same g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,22 +26,28 @@ if TYPE_CHECKING:
 
 
 def _topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from ``root``, each after every node that consumes its outputs."""
+    """Nodes reachable from ``root``, each before every node that produced one of its inputs.
+
+    An iterative depth-first search: a stack of (node, next input to visit) replaces recursion.
+    A node is appended after all its producers (post-order); reversing gives consumers first.
+    """
     order: list[Node] = []
-    visited: set[int] = {id(root)}
+    visited: set[Node] = {root}
     stack: list[tuple[Node, int]] = [(root, 0)]
     while stack:
         node, i = stack.pop()
         inputs = node.inputs
-        while i < len(inputs):
+        needs_grad = node.needs_grad
+        n = len(inputs)
+        while i < n:
             x = inputs[i]
             i += 1
-            if x is None or x._node is None or not node.needs_grad[i - 1]:
+            if x is None or not needs_grad[i - 1]:
                 continue
             child = x._node
-            if id(child) not in visited:
-                visited.add(id(child))
-                stack.append((node, i))
+            if child is not None and child not in visited:
+                visited.add(child)
+                stack.append((node, i))                # come back for the remaining inputs
                 stack.append((child, 0))
                 break
         else:
@@ -50,27 +56,39 @@ def _topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _accumulate(grads: dict[int, list], node: Node, index: int, g: np.ndarray) -> None:
-    slot = grads.get(id(node))
-    if slot is None:
-        slot = grads[id(node)] = [None] * len(node.out_meta)
-    slot[index] = g if slot[index] is None else slot[index] + g
-
-
-def _input_gradient(node: Node, i: int, g: np.ndarray, x: Tensor) -> np.ndarray:
+def _input_gradient(node: Node, i: int, g: Any, x: Tensor) -> np.ndarray:
     """Check a block's gradient for input ``i`` and bring it to the input's shape and dtype."""
-    g = np.asarray(g)
-    if g.shape != x.shape:
+    data = x.data
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    if g.shape != data.shape:
         try:
-            g = unbroadcast(g, x.shape)
+            g = unbroadcast(g, data.shape)
         except ValueError:
             raise RuntimeError(
                 f"{node.block.__name__}.backward returned a gradient of shape {g.shape} for "
-                f"input {i} of shape {x.shape}"
+                f"input {i} of shape {data.shape}"
             ) from None
-    if g.dtype != x.dtype:
-        g = g.astype(x.dtype, copy=False)
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
     return g
+
+
+def _output_gradient(tensor: Tensor, grad: Any) -> np.ndarray:
+    """dL/d(tensor) to start from: ``grad`` checked against the tensor, or 1 for a scalar."""
+    if grad is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for a tensor with one element; "
+                f"got shape {tensor.shape}: pass grad= of that shape"
+            )
+        return np.ones_like(tensor.data)
+    grad = np.asarray(getattr(grad, "data", grad), dtype=tensor.dtype)
+    if grad.shape != tensor.shape:
+        raise RuntimeError(
+            f"backward: grad has shape {grad.shape}, expected the tensor's shape {tensor.shape}"
+        )
+    return grad
 
 
 def backward(
@@ -82,44 +100,40 @@ def backward(
         tensor: the output to differentiate (usually a scalar loss).
         grad: dL/d(tensor); may be omitted only for a tensor with one element (taken as 1).
         retain_graph: keep the saved arrays so the graph can be backpropagated again.
+
+    Raises:
+        RuntimeError: the tensor does not require grad; ``grad`` is missing for a non-scalar or
+            has the wrong shape; the graph was freed by an earlier backward (names the block);
+            a block returned a gradient whose shape cannot be reduced to its input's.
     """
     if not tensor.requires_grad:
         raise RuntimeError(
             "backward: tensor does not require grad and has no graph "
             "(was it computed under no_grad(), or from inputs with requires_grad=False?)"
         )
-    if grad is None:
-        if tensor.data.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be implicitly created only for a tensor with one element; "
-                f"got shape {tensor.shape}: pass grad= of that shape"
-            )
-        grad = np.ones_like(tensor.data)
-    else:
-        grad = np.asarray(getattr(grad, "data", grad), dtype=tensor.dtype)
-        if grad.shape != tensor.shape:
-            raise RuntimeError(
-                f"backward: grad has shape {grad.shape}, expected the tensor's shape {tensor.shape}"
-            )
+    grad = _output_gradient(tensor, grad)
     root = tensor._node
     if root is None:                                   # a leaf: its gradient is grad itself
         tensor._add_grad(grad)
         return
-    grads: dict[int, list] = {}
-    _accumulate(grads, root, tensor._out_index, grad)
+    # grads[node][k] = dL/d(k-th output of node), summed over every consumer seen so far
+    grads: dict[Node, list] = {root: [None] * len(root.out_meta)}
+    grads[root][tensor._out_index] = grad
     for node in _topological_order(root):
-        slot = grads.pop(id(node), None)
-        if slot is None:
+        slot = grads.pop(node, None)
+        if slot is None:                               # no gradient reached this node
             continue
+        block = node.block
         if node.freed:
             raise RuntimeError(
-                f"backward: trying to backpropagate through {node.block.__name__} a second time, "
+                f"backward: trying to backpropagate through {block.__name__} a second time, "
                 "but its saved arrays were freed by the first backward; "
                 "call backward(retain_graph=True) the first time"
             )
-        for t in node.retained or ():               # outputs on which retain_grad() was called
-            if slot[t._out_index] is not None:
-                t._add_grad(slot[t._out_index])
+        if node.retained is not None:                  # outputs on which retain_grad() was called
+            for t in node.retained:
+                if slot[t._out_index] is not None:
+                    t._add_grad(slot[t._out_index])
         if node.multi:
             gy = tuple(
                 g if g is not None else np.zeros(shape, dtype)
@@ -127,22 +141,27 @@ def backward(
             )
         else:
             gy = slot[0]
-        gxs = node.block.backward(node.saved, gy)
-        if not isinstance(gxs, tuple):
-            raise TypeError(f"{node.block.__name__}.backward must return a tuple of gradients")
-        if len(gxs) < len(node.inputs):
+        gxs = block.backward(node.saved, gy)
+        if type(gxs) is not tuple or len(gxs) < len(node.inputs):
             raise TypeError(
-                f"{node.block.__name__}.backward returned {len(gxs)} gradients "
-                f"for {len(node.inputs)} inputs"
+                f"{block.__name__}.backward must return a tuple of one gradient per input "
+                f"({len(node.inputs)}), got {type(gxs).__name__}"
+                + (f" of length {len(gxs)}" if isinstance(gxs, tuple) else "")
             )
         if not retain_graph:
-            node.saved = None
+            node.saved = None                          # free memory now
             node.freed = True
-        for i, (x, need, g) in enumerate(zip(node.inputs, node.needs_grad, gxs)):
-            if not need or g is None:
+        for i, x in enumerate(node.inputs):
+            g = gxs[i]
+            if g is None or not node.needs_grad[i]:
                 continue
             g = _input_gradient(node, i, g, x)
-            if x._node is None:
+            producer = x._node
+            if producer is None:                       # a leaf: accumulate into .grad
                 x._add_grad(g)
-            else:
-                _accumulate(grads, x._node, x._out_index, g)
+                continue
+            pslot = grads.get(producer)
+            if pslot is None:
+                pslot = grads[producer] = [None] * len(producer.out_meta)
+            k = x._out_index
+            pslot[k] = g if pslot[k] is None else pslot[k] + g    # fan-out: paths add up

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnblocks.core.grad_mode import is_grad_enabled
+from nnblocks.core import grad_mode
+from nnblocks.core.tensor import Tensor
 
 Array = np.ndarray
 
@@ -83,35 +84,38 @@ class Block:
         """Run the block on tensors (or constants) and record it when a gradient is needed.
 
         Returns a :class:`~nnblocks.core.tensor.Tensor`, or a tuple of them for a block with
-        several outputs.
+        several outputs. This is the hot path of every operation, so it stays small: one pass
+        over the inputs, the block's ``forward``, and one :class:`Node` when recording.
         """
-        from nnblocks.core.tensor import Tensor
-
-        arrays = []
+        arrays = []                                    # what forward sees
+        tensors = []                                   # what the node keeps (None: constant)
         needs_grad = []
+        any_grad = False
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                needs_grad.append(x.requires_grad)
+                tensors.append(x)
+                needs_grad.append(x._requires_grad)
+                any_grad = any_grad or x._requires_grad
             else:
                 arrays.append(x)
+                tensors.append(None)
                 needs_grad.append(False)
         y, saved = cls.forward(*arrays, **hyper)
-        record = cls.differentiable and is_grad_enabled() and any(needs_grad)
         multi = isinstance(y, tuple)
-        outs = y if multi else (y,)
+        record = any_grad and cls.differentiable and grad_mode._grad_enabled
+        if not multi:
+            if type(y) is not np.ndarray:
+                y = np.asarray(y)                      # NumPy scalars from full reductions
+            if not record:
+                return Tensor._make(y, None, 0)
+            node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
+                        ((y.shape, y.dtype),), False)
+            return Tensor._make(y, node, 0)
+        outs = tuple(np.asarray(o) for o in y)
         if not record:
-            tensors = tuple(Tensor(np.asarray(o)) for o in outs)
-            return tensors if multi else tensors[0]
-        node = Node(
-            cls,
-            saved,
-            tuple(x if isinstance(x, Tensor) else None for x in inputs),
-            tuple(needs_grad),
-            tuple((np.shape(o), np.asarray(o).dtype) for o in outs),
-            multi,
-        )
-        tensors = tuple(
-            Tensor._from_node(np.asarray(o), node, i) for i, o in enumerate(outs)
-        )
-        return tensors if multi else tensors[0]
+            return tuple(Tensor._make(o, None, 0) for o in outs)
+        node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
+                    tuple((o.shape, o.dtype) for o in outs), True)
+        return tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
+

@@ -21,7 +21,7 @@ def set_grad_enabled(mode: bool) -> None:
 
 
 class no_grad:  # noqa: N801 - the name users know from PyTorch
-    """Context manager (and decorator) in which no graph is recorded.
+    """Context manager (and decorator, with or without parentheses) in which no graph is recorded.
 
     Blocks still compute their outputs, but the outputs have ``requires_grad=False`` and nothing is
     saved for a backward pass: use it for evaluation and for optimizer updates.
@@ -34,6 +34,11 @@ class no_grad:  # noqa: N801 - the name users know from PyTorch
     False
     """
 
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        # ``@no_grad`` without parentheses decorates ``fn`` directly, as in PyTorch
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
     def __enter__(self) -> None:
         self._previous = is_grad_enabled()
         set_grad_enabled(False)
@@ -42,9 +47,11 @@ class no_grad:  # noqa: N801 - the name users know from PyTorch
         set_grad_enabled(self._previous)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        mode = type(self)                                  # no_grad or enable_grad
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
+            with mode():
                 return fn(*args, **kwargs)
 
         return wrapper

@@ -51,14 +51,20 @@ class Tensor:
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_node(cls, data: np.ndarray, node: Any, index: int) -> Tensor:
+    def _make(cls, data: np.ndarray, node: Any, index: int) -> Tensor:
+        """Wrap a block's output array without copying (the fast path of ``Block.apply``).
+
+        With a ``node`` the tensor is part of the graph and requires grad, unless its dtype is
+        not floating (an integer result carries no gradient and is cut from the graph).
+        """
         t = cls.__new__(cls)
         t.data = data
         t.grad = None
-        floating = np.issubdtype(data.dtype, np.floating)
-        t._node = node if floating else None
+        if node is not None and data.dtype.kind != "f":
+            node = None
+        t._node = node
         t._out_index = index
-        t._requires_grad = floating
+        t._requires_grad = node is not None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -120,10 +126,18 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if dtype is None:
-            return self.data
-        return self.data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """NumPy conversion: ``np.asarray(t)`` shares the data, ``np.array(t)`` copies."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"Tensor.__array__: converting dtype {self.data.dtype} to {np.dtype(dtype)} "
+                    "needs a copy, but copy=False"
+                )
+            return self.data.astype(dtype)
+        if copy:
+            return self.data.copy()
+        return self.data
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:

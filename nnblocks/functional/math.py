@@ -15,13 +15,15 @@ from nnblocks.core import Block, Tensor
 Array = np.ndarray
 
 
-def _check_broadcast(name: str, a: Any, b: Any) -> None:
-    try:
-        np.broadcast_shapes(np.shape(a), np.shape(b))
-    except ValueError:
-        raise ValueError(
-            f"{name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
-        ) from None
+def _broadcast_error(name: str, a: Any, b: Any) -> ValueError:
+    """The error for operands that do not broadcast, naming the operation and both shapes.
+
+    Blocks run the NumPy operation first and build this only when it fails, so the common case
+    pays nothing for the check.
+    """
+    return ValueError(
+        f"{name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
+    )
 
 
 class Add(Block):
@@ -33,8 +35,10 @@ class Add(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
-        _check_broadcast("add", a, b)
-        return a + b, None
+        try:
+            return a + b, None
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(saved: None, gy: Array) -> tuple[Array, Array]:
@@ -46,8 +50,10 @@ class Sub(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
-        _check_broadcast("sub", a, b)
-        return a - b, None
+        try:
+            return a - b, None
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(saved: None, gy: Array) -> tuple[Array, Array]:
@@ -59,8 +65,10 @@ class Mul(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        _check_broadcast("mul", a, b)
-        return a * b, (a, b)
+        try:
+            return a * b, (a, b)
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
@@ -74,8 +82,10 @@ class Div(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        _check_broadcast("div", a, b)
-        y = a / b
+        try:
+            y = a / b
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
         return y, (b, y)
 
     @staticmethod
@@ -104,15 +114,17 @@ class Pow(Block):
         g_a = g_y\, b\, a^{b-1}, \qquad g_b = g_y\, y \ln a
 
     Numerics:
-        :math:`g_b` is taken as 0 where :math:`a = 0` (PyTorch's convention, the limit of
-        :math:`a^b \ln a` for :math:`b > 0`); for :math:`a < 0` it is NaN, as the real
-        logarithm is undefined there.
+        :math:`g_b` is taken as 0 where :math:`a = 0` and :math:`b \ge 0` (PyTorch's convention,
+        the limit of :math:`a^b \ln a`); for :math:`a < 0` it is NaN, as the real logarithm is
+        undefined there. :math:`g_a` is 0 where :math:`b = 0` (:math:`a^0` is constant).
     """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        _check_broadcast("pow", a, b)
-        y = np.power(a, b)
+        try:
+            y = np.power(a, b)
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
         return y, (a, b, y)
 
     @staticmethod
@@ -123,8 +135,7 @@ class Pow(Block):
         gb = None
         if isinstance(b, np.ndarray) and np.issubdtype(b.dtype, np.floating):
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.log(np.where(a == 0, 1, a))
-            gb = gy * y * log_a
+                gb = gy * np.where((a == 0) & (b >= 0), 0.0, y * np.log(a))
         return ga, gb
 
 
@@ -184,14 +195,16 @@ class Maximum(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        _check_broadcast("maximum", a, b)
-        return np.maximum(a, b), (a, b)
+        try:
+            return np.maximum(a, b), (a, b)
+        except ValueError:
+            raise _broadcast_error("maximum", a, b) from None
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
         a, b = saved
-        share = (a > b) + 0.5 * (a == b)                         # broadcast shape
-        ga = gy * share
+        half = gy.dtype.type(0.5)                                # keep float32 in float32
+        ga = np.where(a > b, gy, np.where(a == b, gy * half, 0))   # broadcast shape
         return ga, gy - ga
 
 
@@ -200,14 +213,16 @@ class Minimum(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        _check_broadcast("minimum", a, b)
-        return np.minimum(a, b), (a, b)
+        try:
+            return np.minimum(a, b), (a, b)
+        except ValueError:
+            raise _broadcast_error("minimum", a, b) from None
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
         a, b = saved
-        share = (a < b) + 0.5 * (a == b)
-        ga = gy * share
+        half = gy.dtype.type(0.5)
+        ga = np.where(a < b, gy, np.where(a == b, gy * half, 0))   # broadcast shape
         return ga, gy - ga
 
 
@@ -274,7 +289,14 @@ class MatMul(Block):
                 f"matmul: inner dimensions differ: a {a.shape} has {ka} columns, "
                 f"b {b.shape} has {kb} rows"
             )
-        return a @ b, (a, b)
+        try:
+            y = a @ b
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dimensions of a {a.shape} and b {b.shape} cannot be broadcast "
+                "together"
+            ) from None
+        return y, (a, b)
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:

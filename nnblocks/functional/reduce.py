@@ -18,7 +18,10 @@ Dims = int | tuple[int, ...] | None
 
 
 def normalize_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
-    """Turn ``dim`` into a sorted tuple of non-negative axes, with a clear error if out of range."""
+    """Turn ``dim`` into a sorted tuple of non-negative axes, with a clear error if out of range.
+
+    A 0-d tensor accepts ``dim`` 0 or -1, as in PyTorch (returned as axis 0).
+    """
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
@@ -31,6 +34,15 @@ def normalize_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: dim {dim} repeats an axis")
     return tuple(sorted(out))
+
+
+def _reduced_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
+    """Axes a reduction runs over: ``dim=None`` and ``dim=()`` both mean all (PyTorch's rule);
+    a 0-d tensor has none (its ``dim`` 0 or -1 is accepted and reduces nothing)."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    dims = normalize_dims(name, dim, ndim)
+    return dims if ndim else ()
 
 
 def _expand_back(g: Array, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Array:
@@ -49,7 +61,7 @@ class Sum(Block):
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
-        dims = normalize_dims("sum", dim, x.ndim)
+        dims = _reduced_dims("sum", dim, x.ndim)
         y = np.sum(x, axis=dims, keepdims=keepdim)
         return np.asarray(y), (x.shape, dims, keepdim)
 
@@ -65,7 +77,7 @@ class Mean(Block):
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
-        dims = normalize_dims("mean", dim, x.ndim)
+        dims = _reduced_dims("mean", dim, x.ndim)
         if not np.issubdtype(x.dtype, np.floating):
             raise TypeError(f"mean: needs a floating-point tensor, got dtype {x.dtype}")
         y = np.mean(x, axis=dims, keepdims=keepdim)
@@ -83,7 +95,7 @@ def _extreme_forward(
     name: str, reduce: Any, x: Array, dim: Dims, keepdim: bool
 ) -> tuple[Array, tuple]:
     """Shared forward of :class:`Max` and :class:`Min`: ``reduce`` is ``np.max`` or ``np.min``."""
-    dims = normalize_dims(name, dim, x.ndim)
+    dims = _reduced_dims(name, dim, x.ndim)
     if x.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     y = reduce(x, axis=dims, keepdims=True)                      # x.shape with 1 on dims
@@ -95,9 +107,9 @@ def _extreme_backward(saved: tuple, gy: Array) -> tuple[Array]:
     """Shared backward of :class:`Max` and :class:`Min`: split g_y evenly among the ties."""
     x, y, dims, keepdim = saved
     hit = x == y                                                 # x.shape
-    count = hit.sum(axis=dims, keepdims=True)
-    g = _expand_back(gy, x.shape, dims, keepdim)
-    return (hit * (g / count),)
+    count = hit.sum(axis=dims, keepdims=True).astype(gy.dtype)  # y.shape, keepdim
+    g = _expand_back(gy, x.shape, dims, keepdim)                 # y.shape, keepdim
+    return (hit * (g / count),)                                  # x.shape
 
 
 class Max(Block):
@@ -135,7 +147,7 @@ class Var(Block):
     def forward(
         x: Array, *, dim: Dims = None, correction: int = 1, keepdim: bool = False
     ) -> tuple[Array, tuple]:
-        dims = normalize_dims("var", dim, x.ndim)
+        dims = _reduced_dims("var", dim, x.ndim)
         count = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
         if count - correction <= 0:
             raise ValueError(

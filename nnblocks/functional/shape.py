@@ -38,9 +38,14 @@ class Permute(Block):
 
     @staticmethod
     def forward(x: Array, *, dims: tuple[int, ...]) -> tuple[Array, tuple]:
-        if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: dims {tuple(dims)} is not a permutation of {x.ndim} axes")
-        return np.transpose(x, dims), tuple(np.argsort([d % x.ndim for d in dims]))
+        in_range = all(-x.ndim <= d < x.ndim for d in dims)
+        if not in_range or sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
+            raise ValueError(
+                f"permute: dims {tuple(dims)} is not a permutation of the {x.ndim} axes of a "
+                f"tensor of shape {x.shape}"
+            )
+        dims = tuple(int(d) % x.ndim for d in dims)
+        return np.transpose(x, dims), tuple(int(i) for i in np.argsort(dims))
 
     @staticmethod
     def backward(inverse: tuple, gy: Array) -> tuple[Array]:
@@ -52,12 +57,14 @@ class Expand(Block):
 
     @staticmethod
     def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
-        shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s
-                      for i, s in enumerate(shape))
+        new = len(shape) - x.ndim                     # leading axes that x does not have
+        if new < 0 or any(s == -1 for s in shape[:new]):
+            raise ValueError(f"expand: cannot expand shape {x.shape} to {tuple(shape)}")
+        target = tuple(x.shape[i - new] if s == -1 else s for i, s in enumerate(shape))
         try:
-            y = np.broadcast_to(x, shape)
+            y = np.broadcast_to(x, target)
         except ValueError:
-            raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}") from None
+            raise ValueError(f"expand: cannot expand shape {x.shape} to {tuple(shape)}") from None
         return y, None
 
     @staticmethod
@@ -73,7 +80,7 @@ class Squeeze(Block):
         if dim is None:
             dims = tuple(i for i, n in enumerate(x.shape) if n == 1)
         else:
-            dims = normalize_dims("squeeze", dim, x.ndim)
+            dims = normalize_dims("squeeze", dim, x.ndim) if x.ndim else ()
             dims = tuple(d for d in dims if x.shape[d] == 1)      # PyTorch: others are kept
         return np.squeeze(x, axis=dims), x.shape
 
@@ -206,15 +213,19 @@ class GetItem(Block):
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array]:
         shape, dtype, index = saved
-        gx = np.zeros(shape, dtype=gy.dtype)
-        if _is_basic(index):
-            gx[index] = gy                             # a view: no element is picked twice
+        gx = np.zeros(shape, dtype=gy.dtype)                    # x.shape
+        if _picks_once(index):
+            gx[index] = gy                             # no element is picked twice
         else:
             np.add.at(gx, index, gy)                    # repeated indices accumulate
         return (gx,)
 
 
-def _is_basic(index: Any) -> bool:
+def _picks_once(index: Any) -> bool:
+    """True for indices that select each element at most once: slices, ints, None, ``...``,
+    and a single boolean mask."""
+    if isinstance(index, np.ndarray) and index.dtype == np.bool_:
+        return True
     items = index if isinstance(index, tuple) else (index,)
     return all(
         i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items

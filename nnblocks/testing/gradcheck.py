@@ -20,10 +20,13 @@ from typing import Any
 import numpy as np
 
 from nnblocks._random import get_rng
-from nnblocks.core import Tensor
+from nnblocks.core import Tensor, enable_grad
 
 #: inputs with at most this many elements get a full-Jacobian check
 FULL_JACOBIAN_MAX = 400
+#: when a random-direction check fails, inputs up to this size are probed element by element
+#: to report the worst element
+LOCATE_MAX = 20_000
 
 
 class GradcheckError(AssertionError):
@@ -36,12 +39,25 @@ def _as_outputs(out: Any) -> list[Tensor]:
 
 
 def _block_names(outs: Sequence[Tensor]) -> str:
-    names = sorted({o.grad_fn.block.__name__ for o in outs if o.grad_fn is not None})
+    """Names of the blocks recorded in the graph of ``outs``, outputs' blocks first."""
+    names: list[str] = []
+    seen: set = set()
+    stack = [o.grad_fn for o in outs if o.grad_fn is not None]
+    while stack:
+        node = stack.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.block.__name__ not in names:
+            names.append(node.block.__name__)
+        stack.extend(x.grad_fn for x in node.inputs if x is not None and x.grad_fn is not None)
     return ", ".join(names) or "<no block recorded>"
 
 
 def _evaluate(fn: Callable[..., Any], inputs: Sequence[Any]) -> np.ndarray:
     outs = _as_outputs(fn(*inputs))
+    if not outs:
+        return np.zeros(0)
     return np.concatenate([o.data.astype(np.float64).ravel() for o in outs])
 
 
@@ -94,6 +110,7 @@ def gradcheck(
     n_directions: int = 4,
     full_jacobian_max: int = FULL_JACOBIAN_MAX,
     rng: np.random.Generator | None = None,
+    input_names: Sequence[str] | None = None,
 ) -> bool:
     """Check the gradients of ``fn`` w.r.t. every input that requires grad.
 
@@ -104,7 +121,11 @@ def gradcheck(
         atol, rtol: the check passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
         n_directions: random directions per input when the input is too large for a full
             Jacobian.
+        full_jacobian_max: inputs with more elements (or outputs with more than 4 times as
+            many) are checked along random directions instead of through the full Jacobian.
         rng: generator for the random directions.
+        input_names: a label per input for error messages (``check_module`` passes parameter
+            names); inputs are called ``input <index>`` otherwise.
 
     Returns:
         True when every gradient matches.
@@ -126,57 +147,120 @@ def gradcheck(
     targets = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not targets:
         raise ValueError("gradcheck: no input requires grad")
-    y0 = _evaluate(fn, inputs)
-    m = y0.size
-    for pos, i in enumerate(targets):
-        x = inputs[i]
-        if x.size <= full_jacobian_max and m <= 4 * full_jacobian_max:
-            _check_full(fn, inputs, targets, pos, i, m, eps, atol, rtol)
-        else:
-            _check_directions(fn, inputs, targets, pos, i, m, eps, atol, rtol, n_directions, rng)
+    with enable_grad():                               # a caller's no_grad() must not hide graphs
+        m = _evaluate(fn, inputs).size
+        full = m <= 4 * full_jacobian_max
+        small = [pos for pos, i in enumerate(targets)
+                 if full and inputs[i].size <= full_jacobian_max]
+        if small:
+            jacobians, names = _analytic_jacobians(fn, inputs, targets, m)
+        for pos, i in enumerate(targets):
+            label = f"input {i}" if input_names is None else f"input {i} ({input_names[i]})"
+            if pos in small:
+                _check_full(fn, inputs, i, label, jacobians[pos], names, eps, atol, rtol)
+            else:
+                _check_directions(fn, inputs, targets, pos, label, m, eps, atol, rtol,
+                                  n_directions, rng)
     return True
 
 
-def _check_full(fn, inputs, targets, pos, i, m, eps, atol, rtol) -> None:
-    x = inputs[i]
-    numeric = np.empty((m, x.size))                       # J, column by column
-    for k in range(x.size):
-        v = np.zeros(x.size)
-        v[k] = 1.0
-        numeric[:, k] = _numerical_jvp(fn, inputs, i, v.reshape(x.shape), eps)
-    analytic = np.empty((m, x.size))                      # J, row by row from backward
+def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
+                        m: int) -> tuple[list[np.ndarray], str]:
+    """The Jacobian of every target, row j from one backward pass with u = e_j."""
+    jacobians = [np.empty((m, inputs[i].size)) for i in targets]
     names = ""
     for j in range(m):
         u = np.zeros(m)
         u[j] = 1.0
         grads, names = _vjp(fn, inputs, targets, u)
-        analytic[j] = grads[pos].ravel()
-    _compare(analytic, numeric, atol, rtol, names, i, x.shape, "Jacobian")
+        for jacobian, g in zip(jacobians, grads):
+            jacobian[j] = g.ravel()
+    return jacobians, names
 
 
-def _check_directions(fn, inputs, targets, pos, i, m, eps, atol, rtol, n, rng) -> None:
+def _check_full(fn, inputs, i, label, analytic, names, eps, atol, rtol) -> None:
+    """Compare the analytic Jacobian of input ``i`` with central differences, element-wise."""
     x = inputs[i]
-    names = ""
-    for _ in range(n):
+    numeric = np.empty_like(analytic)                     # J, column by column
+    for k in range(x.size):
+        v = np.zeros(x.size)
+        v[k] = 1.0
+        numeric[:, k] = _numerical_jvp(fn, inputs, i, v.reshape(x.shape), eps)
+    bad = _failures(analytic, numeric, atol, rtol)
+    if bad is None:
+        return
+    j, k = bad
+    n_bad = int(np.sum(~_within(analytic, numeric, atol, rtol)))
+    raise GradcheckError(
+        f"gradcheck failed for block(s) {names}, {label} of shape {x.shape} "
+        f"(Jacobian: {n_bad} of {analytic.size} elements out of tolerance); "
+        f"worst element {_index(k, x.shape)} (output element {j}): "
+        + _describe(analytic[j, k], numeric[j, k], atol, rtol)
+    )
+
+
+def _check_directions(fn, inputs, targets, pos, label, m, eps, atol, rtol, n, rng) -> None:
+    """Random directions: <J^T u, v> from backward vs <u, J v> from differences."""
+    i = targets[pos]
+    x = inputs[i]
+    for d in range(n):
         u = rng.standard_normal(m)
         v = rng.standard_normal(x.shape)
         grads, names = _vjp(fn, inputs, targets, u)
-        lhs = np.array([float(u @ _numerical_jvp(fn, inputs, i, v, eps))])   # <u, J v>
-        rhs = np.array([float(np.sum(grads[pos] * v))])                      # <J^T u, v>
-        _compare(rhs, lhs, atol, rtol, names, i, x.shape, "<J^T u, v> vs <u, J v>")
-
-
-def _compare(analytic, numeric, atol, rtol, names, i, shape, what) -> None:
-    err = np.abs(analytic - numeric)
-    bound = atol + rtol * np.abs(numeric)
-    bad = err > bound
-    if bad.any() or not np.all(np.isfinite(analytic)):
-        worst = np.unravel_index(np.argmax(np.where(np.isfinite(err), err - bound, np.inf)),
-                                 err.shape)
+        lhs = float(u @ _numerical_jvp(fn, inputs, i, v, eps))       # <u, J v>
+        rhs = float(np.sum(grads[pos] * v))                          # <J^T u, v>
+        if _within(np.array(rhs), np.array(lhs), atol, rtol):
+            continue
         raise GradcheckError(
-            f"gradcheck failed for block(s) {names}, input {i} of shape {shape} ({what}): "
-            f"worst element {tuple(int(w) for w in worst)}: analytic {analytic[worst]:.8g}, "
-            f"numerical {numeric[worst]:.8g}, |diff| {err[worst]:.3g} > "
-            f"atol + rtol*|numerical| = {bound[worst]:.3g}; {int(bad.sum())} of {bad.size} "
-            "elements out of tolerance"
+            f"gradcheck failed for block(s) {names}, {label} of shape {x.shape} "
+            f"(random direction {d}: <J^T u, v> vs <u, J v>: {_describe(rhs, lhs, atol, rtol)}); "
+            + _locate(fn, inputs, i, u, grads[pos], eps, rtol)
         )
+
+
+def _locate(fn, inputs, i, u, analytic, eps, rtol) -> str:
+    """The worst element of J^T u, by differences element by element (small inputs only)."""
+    x = inputs[i]
+    if x.size > LOCATE_MAX:
+        return f"input too large to locate the worst element ({x.size} > {LOCATE_MAX})"
+    numeric = np.empty(x.size)
+    for k in range(x.size):
+        v = np.zeros(x.size)
+        v[k] = 1.0
+        numeric[k] = u @ _numerical_jvp(fn, inputs, i, v.reshape(x.shape), eps)
+    a = analytic.ravel()
+    with np.errstate(invalid="ignore"):
+        excess = np.abs(a - numeric) - rtol * np.abs(numeric)
+    k = int(np.argmax(np.where(np.isnan(excess), np.inf, excess)))
+    return (f"worst element {_index(k, x.shape)} of J^T u: analytic {a[k]:.8g}, "
+            f"numerical {numeric[k]:.8g}")
+
+
+def _within(analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """``|a - n| <= atol + rtol |n|`` element-wise; False where either side is NaN."""
+    with np.errstate(invalid="ignore"):                   # inf - inf: a failure, not a warning
+        return np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)
+
+
+def _describe(analytic: float, numeric: float, atol: float, rtol: float) -> str:
+    with np.errstate(invalid="ignore"):
+        err = abs(analytic - numeric)
+    bound = atol + rtol * abs(numeric)
+    return (f"analytic {analytic:.8g}, numerical {numeric:.8g}, |diff| {err:.3g} > "
+            f"atol + rtol*|numerical| = {bound:.3g}")
+
+
+def _failures(analytic: np.ndarray, numeric: np.ndarray, atol: float,
+              rtol: float) -> tuple[int, ...] | None:
+    """Index of the worst violation of ``|a - n| <= atol + rtol |n|`` (NaN counts), or None."""
+    ok = _within(analytic, numeric, atol, rtol)
+    if ok.all():
+        return None
+    with np.errstate(invalid="ignore"):
+        err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    excess = np.where(ok, -np.inf, np.where(np.isnan(err), np.inf, err))
+    return tuple(int(w) for w in np.unravel_index(np.argmax(excess), err.shape))
+
+
+def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(w) for w in np.unravel_index(flat, shape)) if shape else ()

@@ -36,15 +36,17 @@ def check_module(
     True
     """
     module.to(np.float64)
-    params = [p for _, p in module.named_parameters() if p.requires_grad]
+    named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
     xs = []
     for x in inputs:
         if isinstance(x, Tensor) and np.issubdtype(x.dtype, np.floating):
             x = Tensor(x.data.astype(np.float64), requires_grad=True)
         xs.append(x)
     n = len(xs)
+    names = [f"argument {k}" for k in range(n)] + [f"parameter {name!r}" for name, _ in named]
 
     def fn(*args: Any) -> Any:
         return module(*args[:n], **kwargs)
 
-    return gradcheck(fn, xs + params, eps=eps, atol=atol, rtol=rtol, rng=rng)
+    return gradcheck(fn, xs + [p for _, p in named], eps=eps, atol=atol, rtol=rtol, rng=rng,
+                     input_names=names)

@@ -1,0 +1,162 @@
+"""Block-table cases for the element-wise arithmetic blocks and MatMul (nnblocks.functional.math).
+
+Inputs are float64 with broadcasting shapes, drawn away from the points where a block is not
+differentiable (|x| near 0 for Abs, ties for Maximum/Minimum, the bounds of Clip); the rules at
+those points are tested against PyTorch in tests/functional/test_primitives_ties.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+from nnblocks.core import Tensor
+from nnblocks.functional.math import (
+    Abs,
+    Add,
+    Clip,
+    Div,
+    Exp,
+    Log,
+    MatMul,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Sqrt,
+    Sub,
+    Where,
+)
+from tests.cases import Case
+
+
+def normal(rng: np.random.Generator, *shape: int) -> Tensor:
+    """A float64 tensor of standard normal values that requires grad."""
+    return Tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def positive(rng: np.random.Generator, *shape: int, low: float = 0.5, high: float = 2.0) -> Tensor:
+    """A float64 tensor of values in [low, high) that requires grad."""
+    return Tensor(rng.uniform(low, high, shape), requires_grad=True)
+
+
+def away_from(rng: np.random.Generator, *shape: int, points: tuple = (0.0,),
+              gap: float = 0.1) -> Tensor:
+    """Normal values at least ``gap`` away from each of ``points`` (kinks of the block)."""
+    x = rng.standard_normal(shape)
+    for p in points:
+        near = np.abs(x - p) < gap
+        x = np.where(near, np.where(x >= p, p + gap, p - gap), x)
+    return Tensor(x, requires_grad=True)
+
+
+def _pair(rng: np.random.Generator, a: tuple, b: tuple) -> list:
+    return [normal(rng, *a), normal(rng, *b)]
+
+
+CASES = [
+    # ------------------------------------------------------------------ binary, broadcasting
+    Case(Add, "add_broadcast", lambda a, b: a + b,
+         lambda r: _pair(r, (3, 1, 4), (2, 1)),
+         reference=lambda a, b: a + b, torch_fn=lambda a, b: a + b),
+    Case(Add, "add_scalar_constant", lambda a: 2.5 + a,
+         lambda r: [normal(r, 2, 3)],
+         reference=lambda a: 2.5 + a, torch_fn=lambda a: 2.5 + a),
+    Case(Sub, "sub_broadcast", lambda a, b: a - b,
+         lambda r: _pair(r, (4,), (3, 1)),
+         reference=lambda a, b: a - b, torch_fn=lambda a, b: a - b),
+    Case(Sub, "rsub_scalar", lambda a: 1.0 - a,
+         lambda r: [normal(r, 5)],
+         reference=lambda a: 1.0 - a, torch_fn=lambda a: 1.0 - a),
+    Case(Mul, "mul_broadcast", lambda a, b: a * b,
+         lambda r: _pair(r, (2, 3, 1), (1, 4)),
+         reference=lambda a, b: a * b, torch_fn=lambda a, b: a * b),
+    Case(Mul, "mul_same_tensor", lambda a: a * a,
+         lambda r: [normal(r, 3, 2)],
+         reference=lambda a: a**2, torch_fn=lambda a: a * a),
+    Case(Div, "div_broadcast", lambda a, b: a / b,
+         lambda r: [normal(r, 2, 3), positive(r, 3)],
+         reference=lambda a, b: a / b, torch_fn=lambda a, b: a / b),
+    Case(Div, "rdiv_scalar", lambda b: 3.0 / b,
+         lambda r: [positive(r, 4)],
+         reference=lambda b: 3.0 / b, torch_fn=lambda b: 3.0 / b),
+    Case(Neg, "neg", lambda x: -x,
+         lambda r: [normal(r, 2, 3)],
+         reference=lambda x: -x, torch_fn=lambda x: -x),
+    Case(Pow, "pow_scalar_exponent", lambda a: a**3,
+         lambda r: [normal(r, 2, 3)],
+         reference=lambda a: a**3, torch_fn=lambda a: a**3),
+    Case(Pow, "pow_fractional_exponent", lambda a: a**-1.5,
+         lambda r: [positive(r, 5)],
+         reference=lambda a: a**-1.5, torch_fn=lambda a: a**-1.5),
+    Case(Pow, "pow_tensor_exponent", lambda a, b: a**b,
+         lambda r: [positive(r, 3, 1), normal(r, 4)],
+         reference=lambda a, b: a**b, torch_fn=lambda a, b: a**b),
+    Case(Pow, "rpow_scalar_base", lambda b: 2.0**b,
+         lambda r: [normal(r, 3)],
+         reference=lambda b: 2.0**b, torch_fn=lambda b: 2.0**b),
+    # ------------------------------------------------------------------ unary
+    Case(Exp, "exp", F.exp,
+         lambda r: [normal(r, 3, 4)],
+         reference=np.exp, torch_fn=lambda x: x.exp()),
+    Case(Log, "log", F.log,
+         lambda r: [positive(r, 3, 4, low=0.1, high=3.0)],
+         reference=np.log, torch_fn=lambda x: x.log()),
+    Case(Sqrt, "sqrt", F.sqrt,
+         lambda r: [positive(r, 3, 4, low=0.1, high=3.0)],
+         reference=np.sqrt, torch_fn=lambda x: x.sqrt()),
+    Case(Abs, "abs", F.abs,
+         lambda r: [away_from(r, 3, 4)],
+         reference=np.abs, torch_fn=lambda x: x.abs()),
+    # ------------------------------------------------------------------ selection
+    Case(Maximum, "maximum_broadcast", F.maximum,
+         lambda r: _pair(r, (2, 1, 3), (4, 3)),
+         reference=np.maximum, torch_fn=lambda a, b: a.maximum(b)),
+    Case(Maximum, "maximum_scalar", lambda a: F.maximum(a, 0.0),
+         lambda r: [away_from(r, 6)],
+         reference=lambda a: np.maximum(a, 0.0),
+         torch_fn=lambda a: a.clamp(min=0.0)),
+    Case(Minimum, "minimum_broadcast", F.minimum,
+         lambda r: _pair(r, (3, 1), (1, 5)),
+         reference=np.minimum, torch_fn=lambda a, b: a.minimum(b)),
+    Case(Clip, "clip_both", lambda x: F.clip(x, -0.5, 0.7),
+         lambda r: [away_from(r, 4, 5, points=(-0.5, 0.7))],
+         reference=lambda x: np.clip(x, -0.5, 0.7),
+         torch_fn=lambda x: x.clamp(-0.5, 0.7)),
+    Case(Clip, "clip_min_only", lambda x: x.clamp(min=0.2),
+         lambda r: [away_from(r, 7, points=(0.2,))],
+         reference=lambda x: np.maximum(x, 0.2), torch_fn=lambda x: x.clamp(min=0.2)),
+    Case(Clip, "clip_max_only", lambda x: F.clamp(x, max=-0.3),
+         lambda r: [away_from(r, 7, points=(-0.3,))],
+         reference=lambda x: np.minimum(x, -0.3), torch_fn=lambda x: x.clamp(max=-0.3)),
+    Case(Where, "where_broadcast", F.where,
+         lambda r: [Tensor(r.random((3, 1)) > 0.5), normal(r, 3, 4), normal(r, 4)],
+         reference=np.where, torch_fn=lambda c, a, b: a.where(c, b)),
+    Case(Where, "where_scalar_other", lambda c, a: F.where(c, a, 0.0),
+         lambda r: [Tensor(r.random((2, 3)) > 0.3), normal(r, 2, 3)],
+         reference=lambda c, a: np.where(c, a, 0.0),
+         torch_fn=lambda c, a: a.where(c, 0.0)),
+    # ------------------------------------------------------------------ matmul
+    Case(MatMul, "matmul_2d", lambda a, b: a @ b,
+         lambda r: _pair(r, (3, 4), (4, 2)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_batched", F.matmul,
+         lambda r: _pair(r, (2, 3, 4), (2, 4, 2)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_broadcast_batch", F.matmul,
+         lambda r: _pair(r, (2, 1, 2, 3), (3, 3, 2)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_vector_matrix", F.matmul,
+         lambda r: _pair(r, (4,), (2, 4, 3)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_matrix_vector", F.matmul,
+         lambda r: _pair(r, (2, 3, 4), (4,)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_vector_vector", F.matmul,
+         lambda r: _pair(r, (5,), (5,)),
+         reference=np.matmul, torch_fn=lambda a, b: a @ b),
+    Case(MatMul, "matmul_constant_weight", lambda a: a @ np.arange(6.0).reshape(3, 2),
+         lambda r: [normal(r, 4, 3)],
+         reference=lambda a: a @ np.arange(6.0).reshape(3, 2)),
+]
