@@ -1,0 +1,1 @@
+"""Benchmarks of nnblocks against PyTorch on CPU: ``python benchmarks/run.py --help``."""

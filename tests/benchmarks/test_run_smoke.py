@@ -1,0 +1,33 @@
+"""Smoke tests of benchmarks/run.py: the harness runs end to end. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks import run
+from benchmarks.cases import NNBLOCKS, find_case, missing_names
+from benchmarks.parity import check_parity
+from tests.conftest import import_torch
+
+
+def test_run_main_times_tiny_cases_in_a_worker(tmp_path):
+    out = tmp_path / "results.json"
+    argv = ["--cases", "ops,mlp", "--threads", "1", "--frameworks", "nnblocks",
+            "--warmup", "1", "--steps", "2", "--repeats", "1", "--json", str(out)]
+    assert run.main(argv) == 0
+    results = json.loads(out.read_text())
+    rows = {row["case"]: row["frameworks"]["nnblocks"] for row in results["rows"]}
+    assert rows["ops"]["status"] == "ok"                   # needs only the core engine
+    assert rows["ops"]["steps"] == 2 and rows["ops"]["median_ms"] > 0
+    assert rows["mlp"]["status"] in ("ok", "not available"), rows["mlp"]
+    assert results["meta"]["workers"]["nnblocks, threads=1"]["pools"] is not None
+
+
+def test_parity_check_agrees_with_pytorch():
+    import_torch()
+    for key in ("ops", "mlp"):
+        case = find_case(key)
+        if missing_names(NNBLOCKS, case):
+            continue                                         # layers not written yet
+        result = check_parity(case)
+        assert result["ok"], result["messages"]
