@@ -14,7 +14,8 @@ The dialect read here is the one of the bnlearn repository and most tools::
       table 0.5, 0.5;
     }
 
-``//`` and ``/* */`` comments and ``property`` lines are ignored; commas and ``|`` only separate.
+``//`` and ``/* */`` comments and ``property`` lines are ignored; commas and ``|`` only separate;
+names may be double-quoted (JavaBayes style), and such names are written back quoted.
 Inside a ``probability`` block an entry is either ``(parent states) p1, p2, ...;`` (one row,
 probabilities in the child's state order), ``default p1, p2, ...;`` (every row not listed), or
 ``table v1, v2, ...;``. For a node with parents ``table`` lists all
@@ -93,31 +94,25 @@ def parse_bif(text: str, *, renormalize: bool = False) -> BayesNet:
 def to_bif(net: BayesNet) -> str:
     """The network as BIF text (rows listed per parent configuration; roots as ``table``)."""
     net.check_model()
+    q = _quote
+    lines = [f"network {q(net.name)} {{", "}"]
     for node in net.nodes:
-        for word in (node, *net.states(node)):
-            if not _WORD.match(word):
-                raise BIFError(
-                    f"node '{node}': {word!r} cannot be written as a BIF word (no spaces, "
-                    f"quotes or any of {{}}()[];,|)"
-                )
-    name = net.name if _WORD.match(net.name) else "unknown"
-    lines = [f"network {name} {{", "}"]
-    for node in net.nodes:
+        states = ", ".join(q(s) for s in net.states(node))
         lines += [
-            f"variable {node} {{",
-            f"  type discrete [ {net.cardinality(node)} ] {{ {', '.join(net.states(node))} }};",
+            f"variable {q(node)} {{",
+            f"  type discrete [ {net.cardinality(node)} ] {{ {states} }};",
             "}",
         ]
     for node in net.nodes:
         cpt = net.cpt(node)
-        given = f" | {', '.join(cpt.parents)}" if cpt.parents else ""
-        lines.append(f"probability ( {node}{given} ) {{")
+        given = f" | {', '.join(q(p) for p in cpt.parents)}" if cpt.parents else ""
+        lines.append(f"probability ( {q(node)}{given} ) {{")
         if not cpt.parents:
             lines.append(f"  table {', '.join(repr(float(p)) for p in cpt.values)};")
         for index in np.ndindex(*cpt.values.shape[:-1]):
             if not cpt.parents:
                 break
-            config = ", ".join(s[i] for s, i in zip(cpt.parent_states, index, strict=True))
+            config = ", ".join(q(s[i]) for s, i in zip(cpt.parent_states, index, strict=True))
             probs = ", ".join(repr(float(p)) for p in cpt.values[index])
             lines.append(f"  ({config}) {probs};")
         lines.append("}")
@@ -263,7 +258,10 @@ class _Parser:
         return token
 
     def word(self, what: str) -> str:
+        """A bare word, or a double-quoted name (JavaBayes style) without its quotes."""
         token, line = self.next(what)
+        if len(token) >= 2 and token[0] == token[-1] == '"':
+            return token[1:-1]
         if not _WORD.match(token):
             raise BIFError(f"line {line}: expected {what}, got {token!r}")
         return token
@@ -283,6 +281,15 @@ class _Parser:
         while depth:
             token = self.next("'}'")[0]
             depth += {"{": 1, "}": -1}.get(token, 0)
+
+
+def _quote(word: str) -> str:
+    """``word`` as is when it is a bare BIF word, else in double quotes."""
+    if _WORD.match(word):
+        return word
+    if '"' in word:
+        raise BIFError(f"{word!r} cannot be written in BIF: it contains a double quote")
+    return f'"{word}"'
 
 
 def _known(net: BayesNet, var: str, line: int) -> str:

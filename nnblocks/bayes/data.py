@@ -100,7 +100,7 @@ def encode_column(net: BayesNet, node: str, column: object) -> np.ndarray:
     for j, value in enumerate(unique):
         if value not in lookup:
             raise UnknownStateError(
-                f"data column '{node}' holds {value!r}, which is not a declared state of "
+                f"data column '{node}' holds {str(value)!r}, which is not a declared state of "
                 f"'{node}' {states}"
             )
         index[j] = lookup[value]

@@ -15,6 +15,7 @@ Shows, on Cloudy -> {Sprinkler, Rain} -> WetGrass:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,17 @@ SAMPLE_SIZES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000)
 REPEATS = 20  # independent runs per sample size, for the mean and spread of each estimator
 
 
-def run(out_dir: str | Path, rng: np.random.Generator | None = None) -> dict:
+def run(
+    out_dir: str | Path,
+    rng: np.random.Generator | None = None,
+    *,
+    sample_sizes: Sequence[int] = SAMPLE_SIZES,
+    repeats: int = REPEATS,
+) -> dict:
     """Compute the demo's numbers, save ``out_dir/bayes.png`` if matplotlib is available.
+
+    Takes about two seconds with the defaults (``sample_sizes`` and ``repeats`` exist so tests
+    can run a smaller version).
 
     Returns a JSON-ready dict: exact probabilities (``prior_rain``,
     ``posterior_rain_given_wet``, ``sprinkler_given_wet``, ``sprinkler_given_wet_and_rain``),
@@ -47,17 +57,17 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None) -> dict:
         "sprinkler_given_wet_and_rain": net.query(
             "Sprinkler", {"WetGrass": "true", "Rain": "true"}
         ).to_dict()["true"],
-        "n_samples": list(SAMPLE_SIZES),
-        "repeats": REPEATS,
+        "n_samples": [int(n) for n in sample_sizes],
+        "repeats": int(repeats),
     }
     exact = results["posterior_rain_given_wet"]
     for method in ("rejection", "weighting"):
         for key in ("mean", "std", "tv"):
             results[f"{method}_{key}"] = []
     results["rejection_kept"] = []
-    for n in SAMPLE_SIZES:
+    for n in results["n_samples"]:
         rejected, weighted, kept = [], [], []
-        for _ in range(REPEATS):
+        for _ in range(results["repeats"]):
             samples = rejection_sample(net, n, wet, rng=generator)
             kept.append(len(samples))
             if len(samples):
@@ -76,13 +86,19 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None) -> dict:
 
 def format_results(results: dict) -> str:
     """A short text report of :func:`run`'s numbers."""
-    lines = [
-        "Sprinkler network: Cloudy -> {Sprinkler, Rain} -> WetGrass",
-        f"  P(Rain=true)                              = {results['prior_rain']:.4f}",
-        f"  P(Rain=true | WetGrass=true)              = {results['posterior_rain_given_wet']:.4f}",
-        f"  P(Sprinkler=true | WetGrass=true)         = {results['sprinkler_given_wet']:.4f}",
-        "  P(Sprinkler=true | WetGrass=true, Rain=true) = "
-        f"{results['sprinkler_given_wet_and_rain']:.4f}   (explaining away)",
+    exact = [
+        ("P(Rain=true)", results["prior_rain"], ""),
+        ("P(Rain=true | WetGrass=true)", results["posterior_rain_given_wet"], ""),
+        ("P(Sprinkler=true | WetGrass=true)", results["sprinkler_given_wet"], ""),
+        (
+            "P(Sprinkler=true | WetGrass=true, Rain=true)",
+            results["sprinkler_given_wet_and_rain"],
+            "  (explaining away)",
+        ),
+    ]
+    lines = ["Sprinkler network: Cloudy -> {Sprinkler, Rain} -> WetGrass"]
+    lines += [f"  {label:<45} = {value:.4f}{note}" for label, value, note in exact]
+    lines += [
         f"  sampled P(Rain=true | WetGrass=true), mean |error| over {results['repeats']} runs:",
         "        n   rejection   weighting",
     ]

@@ -91,7 +91,7 @@ def draw(
     margin = max((_half_width(n) for n in net.nodes), default=0.5) + 0.2
     ax.set_xlim(min(xs) - margin, max(xs) + margin)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     ax.axis("off")
     ax.set_title(title if title is not None else net.name)
     if path is not None:

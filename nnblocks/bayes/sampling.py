@@ -132,24 +132,26 @@ def _ancestral(
     for node in net.topological_order():
         cpt = net.cpt(node)
         parent_index = tuple(samples[:, nodes.index(p)] for p in cpt.parents)
-        rows = np.broadcast_to(cpt.values[parent_index], (n, len(cpt.states)))  # (n, card)
+        column = nodes.index(node)
         if node in clamped:
-            samples[:, nodes.index(node)] = clamped[node]
-            weights *= rows[:, clamped[node]]
+            samples[:, column] = clamped[node]
+            weights *= cpt.values[(*parent_index, clamped[node])]  # (n,) P(e | pa(E))
         else:
-            samples[:, nodes.index(node)] = _categorical(rows, rng)
+            cdf = _cdf(cpt.values)[parent_index]  # (n, card), or (card,) for a root
+            u = rng.random(n)  # (n,) in [0, 1)
+            samples[:, column] = np.sum(cdf <= u[:, None], axis=-1)  # first state with cdf > u
     return samples, weights
 
 
-def _categorical(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw per row of ``probs`` (shape ``(n, k)``) by inverting the cumulative sum."""
-    n, k = probs.shape
-    cdf = np.cumsum(probs, axis=1)  # (n, k)
-    u = rng.random(n)  # (n,) in [0, 1)
-    index = np.sum(cdf <= u[:, None], axis=1)  # (n,) first state whose cdf exceeds u
-    # Rounding can leave cdf[-1] slightly below u; fall back to the last state of positive mass.
-    last_positive = k - 1 - np.argmax(probs[:, ::-1] > 0.0, axis=1)
-    return np.minimum(index, last_positive)
+def _cdf(table: np.ndarray) -> np.ndarray:
+    """Cumulative sums along the child axis, divided by the row total.
+
+    After the division the entry of the last state of positive probability (and every later
+    one) is exactly 1.0, so ``u < 1`` never selects a state of zero probability, even when the
+    rounded cumulative sum falls slightly short of 1.
+    """
+    cdf = np.cumsum(table, axis=-1)  # (card(parents)..., card)
+    return cdf / cdf[..., -1:]
 
 
 def _observed(net: BayesNet, evidence: Mapping[str, State]) -> dict[str, int]:
