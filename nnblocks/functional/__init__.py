@@ -1,7 +1,27 @@
 """Tensor-level functions, each applying one block: ``import nnblocks.functional as F``."""
 
 from nnblocks.functional import tensor_methods as _tensor_methods
+from nnblocks.functional.activation import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    maxout,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
 from nnblocks.functional.compare import eq, ge, gt, le, lt, ne
+from nnblocks.functional.dropout import dropout
+from nnblocks.functional.linear import linear, maxout_linear, perceptron
+from nnblocks.functional.loss import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
+)
 from nnblocks.functional.math import (
     abs,
     add,
@@ -20,6 +40,7 @@ from nnblocks.functional.math import (
     sub,
     where,
 )
+from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from nnblocks.functional.shape import (
     broadcast_to,
@@ -47,4 +68,9 @@ __all__ = [
     "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "pad",
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
+]
+__all__ += [
+    "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",
+    "group_norm", "layer_norm", "leaky_relu", "linear", "log_softmax", "maxout", "maxout_linear",
+    "mse_loss", "nll_loss", "perceptron", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]
