@@ -13,9 +13,19 @@ from nnblocks.functional.activation import (
     softplus,
     tanh,
 )
+from nnblocks.functional.adaptive_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    global_avg_pool2d,
+    global_max_pool2d,
+)
 from nnblocks.functional.compare import eq, ge, gt, le, lt, ne
+from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
+from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.functional.loss import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -41,6 +51,7 @@ from nnblocks.functional.math import (
     where,
 )
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
+from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from nnblocks.functional.shape import (
     broadcast_to,
@@ -73,4 +84,9 @@ __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",
     "group_norm", "layer_norm", "leaky_relu", "linear", "log_softmax", "maxout", "maxout_linear",
     "mse_loss", "nll_loss", "perceptron", "relu", "sigmoid", "softmax", "softplus", "tanh",
+]
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "global_avg_pool2d", "global_max_pool2d",
+    "locally_connected1d", "locally_connected2d", "max_pool1d", "max_pool2d", "sobel",
 ]

@@ -13,14 +13,29 @@ from nnblocks.nn.activation import (
     Tanh,
 )
 from nnblocks.nn.container import ModuleDict, ModuleList, Sequential
+from nnblocks.nn.conv import Conv1d, Conv2d, sobel
 from nnblocks.nn.dropout import Dropout
+from nnblocks.nn.flatten import Flatten
 from nnblocks.nn.linear import Identity, Linear, Maxout
+from nnblocks.nn.local import LocallyConnected1d, LocallyConnected2d
 from nnblocks.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nnblocks.nn.mlp import MLP
 from nnblocks.nn.module import Module
 from nnblocks.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from nnblocks.nn.parameter import Parameter
 from nnblocks.nn.perceptron import Perceptron
+from nnblocks.nn.pool import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    GlobalAvgPool2d,
+    GlobalMaxPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 
 __all__ = ["Module", "Parameter", "init"]
 __all__ += [
@@ -28,4 +43,9 @@ __all__ += [
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",
     "MSELoss", "Maxout", "ModuleDict", "ModuleList", "NLLLoss", "Perceptron", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh",
+]
+__all__ += [
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "Flatten", "GlobalAvgPool2d", "GlobalMaxPool2d",
+    "LocallyConnected1d", "LocallyConnected2d", "MaxPool1d", "MaxPool2d", "sobel",
 ]

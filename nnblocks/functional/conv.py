@@ -1,0 +1,341 @@
+r"""Convolution as cross-correlation (Conv1d, Conv2d) and the Sobel edge filter.
+
+What deep-learning libraries call convolution is the cross-correlation of the lecture,
+:math:`S(i, j) = (I \star K)(i, j) = \sum_m \sum_n I(i + m, j + n) K(m, n)`: the kernel is not
+flipped. Both blocks are computed as one GEMM over a channel-major im2col matrix
+(:mod:`nnblocks.functional.im2col`); 1-D convolutions run as 2-D ones of height 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core import Block, Tensor, is_grad_enabled
+from nnblocks.functional.im2col import (
+    Window,
+    as_tuple,
+    col2im,
+    col2im_wide,
+    conv_padding,
+    conv_window,
+    crop,
+    im2col,
+    pad_input,
+    to_wide,
+)
+
+Array = np.ndarray
+Needs = tuple[bool, bool, bool]
+
+
+# ---------------------------------------------------------------------- checks
+def check_float(who: str, name: str, a: Array, dtype: np.dtype | None = None) -> None:
+    """Raise unless ``a`` is floating point (and of ``dtype`` when given)."""
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"{who}: {name} must be floating point, got dtype {a.dtype}")
+    if dtype is not None and a.dtype != dtype:
+        raise TypeError(f"{who}: {name} has dtype {a.dtype} but the input has dtype {dtype}")
+
+
+def batched(x: Array, dims: int, who: str, layout: str) -> tuple[Array, bool]:
+    """``x`` with a batch axis (added for an unbatched input), and whether one was added."""
+    if x.ndim == dims + 2:
+        return x, False
+    if x.ndim == dims + 1:
+        return x[None], True
+    raise ValueError(
+        f"{who}: expected a {dims + 2}-D input {layout} or a {dims + 1}-D unbatched one, "
+        f"got shape {x.shape}"
+    )
+
+
+def conv_setup(x: Array, weight: Array, bias: Array | None, stride: Any, padding: Any,
+               dilation: Any, groups: int, dims: int, who: str) -> tuple[Array, bool, Window]:
+    """Validate a convolution's arrays and hyper-parameters; return the batched input, whether
+    it was unbatched, and the 2-D window geometry."""
+    check_float(who, "input", x)
+    layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
+    x, unbatched = batched(x, dims, who, layout)
+    check_float(who, "weight", weight, x.dtype)
+    if weight.ndim != dims + 2:
+        raise ValueError(f"{who}: weight must be {dims + 2}-D (out_channels, in_channels/groups, "
+                         f"{'k' if dims == 1 else 'kH, kW'}), got shape {weight.shape}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
+    c_in, c_out = x.shape[1], weight.shape[0]
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"{who}: groups={groups} must divide both in_channels={c_in} and "
+                         f"out_channels={c_out}")
+    if c_in != weight.shape[1] * groups:
+        extra = f", groups={groups}" if groups != 1 else ""
+        raise ValueError(f"{who}: input has {c_in} channels, weight expects "
+                         f"{weight.shape[1] * groups} (weight {weight.shape}{extra})")
+    if bias is not None:
+        check_float(who, "bias", bias, x.dtype)
+        if bias.shape != (c_out,):
+            raise ValueError(f"{who}: bias must have shape ({c_out},) for weight "
+                             f"{weight.shape}, got {bias.shape}")
+    kernel = weight.shape[2:]
+    stride_t = as_tuple(stride, dims, "stride", who)
+    dilation_t = as_tuple(dilation, dims, "dilation", who)
+    pads = conv_padding(padding, kernel, stride_t, dilation_t, who)
+    win = conv_window(x.shape[2:], kernel, stride_t, pads, dilation_t, who)
+    return x, unbatched, win
+
+
+# ---------------------------------------------------------------------- the math
+def grouped_matmul(a: Array, b: Array, groups: int) -> Array:
+    """``a @ b`` block-diagonally: ``a (G A, K)`` by group rows, ``b (G K, M)`` → ``(G A, M)``."""
+    if groups == 1:
+        return a @ b
+    rows, inner = a.shape[0] // groups, b.shape[0] // groups
+    out = np.matmul(a.reshape(groups, rows, -1), b.reshape(groups, inner, -1))  # (G, A, M)
+    return out.reshape(groups * rows, -1)
+
+
+def grouped_matmul_t(a: Array, b: Array, groups: int) -> Array:
+    """``a^T @ b`` block-diagonally: ``a (G A, K)``, ``b (G A, M)`` → ``(G K, M)``."""
+    if groups == 1:
+        return a.T @ b
+    rows = a.shape[0] // groups
+    out = np.matmul(a.reshape(groups, rows, -1).transpose(0, 2, 1),
+                    b.reshape(groups, rows, -1))                     # (G, K, M)
+    return out.reshape(-1, b.shape[-1])
+
+
+def grouped_matmul_nt(a: Array, b: Array, groups: int) -> Array:
+    """``a @ b^T`` block-diagonally: ``a (G A, M)``, ``b (G K, M)`` → ``(G A, K)``."""
+    if groups == 1:
+        return a @ b.T
+    rows, inner = a.shape[0] // groups, b.shape[0] // groups
+    out = np.matmul(a.reshape(groups, rows, -1),
+                    b.reshape(groups, inner, -1).transpose(0, 2, 1))  # (G, A, K)
+    return out.reshape(groups * rows, inner)
+
+
+def conv2d_forward(x: Array, weight: Array, bias: Array | None, win: Window,
+                   groups: int) -> tuple[Array, Array]:
+    """``y = W ⋆ x + b`` on batched 4-D arrays; returns ``y`` and the im2col matrix."""
+    n = x.shape[0]
+    o = weight.shape[0]
+    ho, wo = win.out_size
+    xp = pad_input(x, win.pads)                                   # (N, C, Hp, Wp)
+    cols = im2col(xp, win)                                        # (C, kh, kw, N, Ho, Wo)
+    cols2 = cols.reshape(-1, n * ho * wo)                         # (C kh kw, M)
+    y_mat = grouped_matmul(weight.reshape(o, -1), cols2, groups)  # (O, M)
+    y_t = y_mat.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)       # (N, O, Ho, Wo) view
+    y = np.empty((n, o, ho, wo), dtype=x.dtype)                   # (N, O, Ho, Wo)
+    if bias is None:
+        np.copyto(y, y_t)
+    else:
+        np.add(y_t, bias.reshape(o, 1, 1), out=y)                 # bias add = the relayout
+    return y, cols
+
+
+def conv2d_backward(gy: Array, cols: Array | None, weight: Array, win: Window, groups: int,
+                    needs: Needs) -> tuple[Array | None, Array | None, Array | None]:
+    """``(g_x, g_W, g_b)`` of :func:`conv2d_forward` for the inputs in ``needs``."""
+    o = weight.shape[0]
+    gy_t = gy.transpose(1, 0, 2, 3)                               # (O, N, Ho, Wo) view
+    gx = gw = gb = None
+    gy_mat = None
+    if needs[1] or needs[2] or (needs[0] and win.stride != (1, 1)):
+        gy_mat = np.ascontiguousarray(gy_t).reshape(o, -1)       # (O, M)
+        if needs[2]:
+            gb = gy_mat @ np.ones(gy_mat.shape[1], dtype=gy.dtype)   # (O,) a GEMV
+        if needs[1]:
+            cols2 = cols.reshape(-1, gy_mat.shape[1])            # (C kh kw, M)
+            gw = grouped_matmul_nt(gy_mat, cols2, groups).reshape(weight.shape)
+    if needs[0]:
+        w_mat = weight.reshape(o, -1)                             # (O, C_g kh kw)
+        c = w_mat.shape[1] // int(np.prod(win.kernel)) * groups
+        if win.stride == (1, 1):                                  # contiguous runs
+            wide = to_wide(gy_t, win)                             # (O, N, L)
+            gcols = grouped_matmul_t(w_mat, wide.reshape(o, -1), groups)
+            gcols = gcols.reshape(c, *win.kernel, *wide.shape[1:])   # (C, kh, kw, N, L)
+            gxp = np.ascontiguousarray(col2im_wide(gcols, win))  # (N, C, Hp, Wp)
+        else:
+            gcols = grouped_matmul_t(w_mat, gy_mat, groups)      # (C kh kw, M)
+            gcols = gcols.reshape(c, *win.kernel, *gy_t.shape[1:])   # (C, kh, kw, N, Ho, Wo)
+            gxp = col2im(gcols, win)                              # (N, C, Hp, Wp)
+        gx = crop(gxp, win.pads, win.in_size)                     # (N, C, H, W)
+    return gx, gw, gb
+
+
+# ---------------------------------------------------------------------- blocks
+_DOC_MATH = r"""
+    Forward (``x_p``: the zero-padded input; group :math:`g(o)` of output channel :math:`o`
+    reads input channels :math:`g(o) C_g \dots g(o) C_g + C_g - 1`):
+
+    .. math::
+        y[n, o, i, j] = b_o + \sum_{c < C_g} \sum_{a, b'} W[o, c, a, b']\,
+            x_p[n, g(o) C_g + c, i s_h + a d_h, j s_w + b' d_w]
+
+    i.e. :math:`y = W \star x + b` (cross-correlation). With the im2col matrix
+    :math:`X_{col}` of shape :math:`(C k_h k_w, N H_o W_o)` it is one GEMM per group,
+    :math:`Y = W X_{col} + b \mathbf 1^\top`.
+
+    Backward, with :math:`G = g_y` laid out as :math:`(O, N H_o W_o)`:
+
+    .. math::
+        g_W = G X_{col}^\top, \qquad g_b = G \mathbf 1, \qquad
+        g_x = \mathrm{col2im}(W^\top G)
+
+    :math:`g_W` is the cross-correlation of the input with :math:`g_y` (dilated by the stride);
+    :math:`g_x` is the *full convolution* (kernel flipped) of :math:`g_y`, zero-stuffed by the
+    stride, with :math:`W`, cropped by the padding; col2im adds one strided slice per kernel
+    offset (for stride 1 a contiguous run per offset on a "wide" grid, see
+    :func:`~nnblocks.functional.im2col.wide_length`).
+"""
+
+
+class Conv2d(Block):
+    __doc__ = r"""2-D convolution (cross-correlation) with stride, padding, dilation and groups.
+    """ + _DOC_MATH + r"""
+    Shapes:
+        x: ``(N, C, H, W)`` or unbatched ``(C, H, W)``; W: ``(O, C/groups, k_h, k_w)``;
+        b: ``(O,)`` or None; y: ``(N, O, H_o, W_o)`` with
+        :math:`H_o = \lfloor (H + p_t + p_b - d_h (k_h - 1) - 1) / s_h \rfloor + 1`.
+
+    Hyper-parameters: ``stride``, ``padding`` (int, tuple, ``'valid'`` or ``'same'``),
+    ``dilation``, ``groups`` as in PyTorch; ``needs_input_grad`` (which of x, W, b get a
+    gradient; the others are skipped in backward); ``who`` (the name used in errors).
+    """
+
+    @staticmethod
+    def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1, groups: int = 1,
+                needs_input_grad: Needs = (True, True, True),
+                who: str = "conv2d") -> tuple[Array, tuple]:
+        x4, unbatched, win = conv_setup(x, weight, bias, stride, padding, dilation, groups,
+                                        2, who)
+        y, cols = conv2d_forward(x4, weight, bias, win, groups)  # (N, O, Ho, Wo)
+        kept = cols if needs_input_grad[1] else None
+        saved = (kept, weight, win, groups, needs_input_grad, unbatched)
+        return (y[0] if unbatched else y), saved
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+        cols, weight, win, groups, needs, unbatched = saved
+        gy4 = gy[None] if unbatched else gy                       # (N, O, Ho, Wo)
+        gx, gw, gb = conv2d_backward(gy4, cols, weight, win, groups, needs)
+        if unbatched and gx is not None:
+            gx = gx[0]
+        return gx, gw, gb
+
+
+class Conv1d(Block):
+    __doc__ = r"""1-D convolution (cross-correlation), run as a 2-D one of height 1.
+    """ + _DOC_MATH.replace("i s_h + a d_h, ", "").replace("[n, o, i, j]", "[n, o, j]") + r"""
+    Shapes:
+        x: ``(N, C, L)`` or unbatched ``(C, L)``; W: ``(O, C/groups, k)``; b: ``(O,)`` or
+        None; y: ``(N, O, L_o)``, :math:`L_o = \lfloor (L + p_0 + p_1 - d (k - 1) - 1)/s
+        \rfloor + 1`.
+    """
+
+    @staticmethod
+    def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
+                padding: Any = 0, dilation: Any = 1, groups: int = 1,
+                needs_input_grad: Needs = (True, True, True),
+                who: str = "conv1d") -> tuple[Array, tuple]:
+        x3, unbatched, win = conv_setup(x, weight, bias, stride, padding, dilation, groups,
+                                        1, who)
+        w4 = weight[:, :, None, :]                                # (O, C_g, 1, k)
+        y, cols = conv2d_forward(x3[:, :, None, :], w4, bias, win, groups)  # (N, O, 1, Lo)
+        y = y[:, :, 0, :]                                         # (N, O, Lo)
+        kept = cols if needs_input_grad[1] else None
+        saved = (kept, w4, win, groups, needs_input_grad, unbatched)
+        return (y[0] if unbatched else y), saved
+
+    @staticmethod
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+        cols, w4, win, groups, needs, unbatched = saved
+        gy4 = (gy[None] if unbatched else gy)[:, :, None, :]      # (N, O, 1, Lo)
+        gx, gw, gb = conv2d_backward(gy4, cols, w4, win, groups, needs)
+        if gx is not None:
+            gx = gx[0, :, 0, :] if unbatched else gx[:, :, 0, :]  # (N, C, L)
+        if gw is not None:
+            gw = gw[:, :, 0, :]                                   # (O, C_g, k)
+        return gx, gw, gb
+
+
+# ---------------------------------------------------------------------- wrappers
+def needs_input_grad(*inputs: Any) -> tuple[bool, ...]:
+    """For each input, whether backward must produce its gradient (recording and requires_grad).
+    """
+    if not is_grad_enabled():
+        return (False,) * len(inputs)
+    return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1, *, who: str = "conv2d") -> Tensor:
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (:class:`Conv2d`).
+
+    >>> import nnblocks as nb
+    >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> w = nb.tensor(np.ones((1, 1, 2, 2)))
+    >>> conv2d(x, w, stride=2).data[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    return Conv2d.apply(input, weight, bias, stride=stride, padding=padding,
+                        dilation=dilation, groups=groups,
+                        needs_input_grad=needs_input_grad(input, weight, bias), who=who)
+
+
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1, *, who: str = "conv1d") -> Tensor:
+    """1-D cross-correlation, as ``torch.nn.functional.conv1d`` (:class:`Conv1d`).
+
+    >>> import nnblocks as nb
+    >>> x = nb.tensor(np.array([[[1.0, 2.0, 4.0, 8.0]]]))
+    >>> conv1d(x, nb.tensor(np.array([[[-1.0, 1.0]]])), padding="same").data
+    array([[[ 1.,  2.,  4., -8.]]])
+    """
+    return Conv1d.apply(input, weight, bias, stride=stride, padding=padding,
+                        dilation=dilation, groups=groups,
+                        needs_input_grad=needs_input_grad(input, weight, bias), who=who)
+
+
+#: Sobel kernels as cross-correlation weights: horizontal change (x) and vertical change (y)
+SOBEL_X = ((1.0, 0.0, -1.0), (2.0, 0.0, -2.0), (1.0, 0.0, -1.0))
+SOBEL_Y = ((1.0, 2.0, 1.0), (0.0, 0.0, 0.0), (-1.0, -2.0, -1.0))
+
+
+def sobel_weight(in_channels: int = 1, dtype: Any = np.float32) -> Array:
+    r"""Weight ``(2, in_channels, 3, 3)`` of the Sobel filter on the mean of the channels.
+
+    Channel 0 holds :data:`SOBEL_X` (responds to vertical edges), channel 1 its transpose
+    :data:`SOBEL_Y` (horizontal edges), each divided by ``in_channels``.
+    """
+    if not isinstance(in_channels, (int, np.integer)) or in_channels < 1:
+        raise ValueError(f"sobel: in_channels must be a positive int, got {in_channels!r}")
+    kernels = np.array([SOBEL_X, SOBEL_Y], dtype=dtype) / int(in_channels)   # (2, 3, 3)
+    return np.ascontiguousarray(np.broadcast_to(kernels[:, None], (2, in_channels, 3, 3)))
+
+
+def sobel(x: Any, padding: Any = 1) -> Tensor:
+    r"""Sobel edge responses ``(N, 2, H, W)`` of images ``x (N, C, H, W)`` (fixed weights).
+
+    Channel 0 is :math:`x \star S_x`, channel 1 :math:`x \star S_y`, taken on the mean of the
+    input channels, with :math:`S_x` = ``[[1, 0, -1], [2, 0, -2], [1, 0, -1]]`` and
+    :math:`S_y = S_x^\top`. These are the kernels printed on Wikipedia's "Sobel operator" page,
+    where ``*`` is a true convolution; applied here as cross-correlation (as every deep-learning
+    library does) the responses are Wikipedia's :math:`G_x, G_y` with the opposite sign — the
+    same edges and magnitude :math:`\sqrt{G_x^2 + G_y^2}`. ``padding=1`` keeps the size.
+
+    >>> import nnblocks as nb
+    >>> step = nb.tensor(np.array([[[[0.0, 0.0, 1.0, 1.0]] * 3]]))   # a vertical edge
+    >>> sobel(step, padding=0).data[0, :, 0]
+    array([[-4., -4.],
+           [ 0.,  0.]])
+    """
+    data = getattr(x, "data", np.asarray(x))
+    if data.ndim not in (3, 4):
+        raise ValueError(f"sobel: expected a 4-D input (N, C, H, W) or a 3-D unbatched one, "
+                         f"got shape {data.shape}")
+    weight = sobel_weight(data.shape[-3], data.dtype)
+    return conv2d(x, weight, padding=padding, who="sobel")
