@@ -53,6 +53,8 @@ def from_dict(spec: dict) -> BayesNet:
     if not isinstance(entries, list):
         raise BayesNetError(f"{FORMAT} document needs a 'nodes' list")
     for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise BayesNetError(f"node entry {i} must be an object, got {type(entry).__name__}")
         missing = [k for k in ("name", "states", "parents", "cpt") if k not in entry]
         if missing:
             raise BayesNetError(f"node entry {i} ({entry.get('name')!r}) lacks keys {missing}")

@@ -92,10 +92,14 @@ class BayesNet:
         self._states[node] = names
         self._parents[node] = []
         self._children[node] = []
-        for parent in parents:
-            self.add_edge(parent, node)
-        if cpt is not None:
-            self.set_cpt(node, cpt)
+        try:
+            for parent in parents:
+                self.add_edge(parent, node)
+            if cpt is not None:
+                self.set_cpt(node, cpt)
+        except BayesNetError:
+            self._discard_new_node(node)  # all or nothing: a failed add leaves no trace
+            raise
 
     def add_edge(self, parent: str, child: str) -> None:
         """Add ``parent -> child``; raises :class:`CycleError` (showing the cycle) if cyclic.
@@ -290,7 +294,9 @@ class BayesNet:
 
         return map_query(self, variables, evidence, **options)  # type: ignore[arg-type]
 
-    def sample(self, n: int, rng: np.random.Generator | None = None, **options: object) -> object:
+    def sample(
+        self, n: int, rng: np.random.Generator | None = None, **options: object
+    ) -> np.ndarray | dict[str, np.ndarray]:
         """Ancestral samples; see :func:`nnblocks.bayes.sampling.forward_sample`."""
         from nnblocks.bayes.sampling import forward_sample
 
@@ -349,6 +355,13 @@ class BayesNet:
         if missing:
             raise BayesNetError(f"a full assignment is needed; no value for {missing}")
         return {n: self.state_index(n, assignment[n]) for n in self._states}
+
+    def _discard_new_node(self, node: str) -> None:
+        """Undo a partial :meth:`add_node` (the node has no children yet)."""
+        for parent in self._parents[node]:
+            self._children[parent].remove(node)
+        for table in (self._states, self._parents, self._children, self._cpts):
+            table.pop(node, None)
 
     def _directed_path(self, start: str, goal: str) -> list[str] | None:
         """A directed path ``start -> ... -> goal`` as a node list, or None (breadth-first)."""

@@ -116,6 +116,9 @@ def test_unknown_nodes_are_named():
     with pytest.raises(UnknownNodeError, match="parent of new node 'X'"):
         net.add_node("X", ["a", "b"], parents=["Snow"])
     assert "X" not in net  # the failed add left nothing behind
+    with pytest.raises(CPTError, match="CPT of 'X' has shape \\(2,\\)"):
+        net.add_node("X", ["a", "b"], parents=["Rain"], cpt=[0.5, 0.5])
+    assert "X" not in net and net.children("Rain") == ("WetGrass",)
 
 
 def test_adding_a_parent_after_the_cpt_is_refused():
