@@ -24,6 +24,7 @@ from nnblocks.functional.adaptive_pool import (
 from nnblocks.functional.compare import eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout
+from nnblocks.functional.gru import gru_cell, gru_layer
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.functional.loss import (
@@ -32,6 +33,7 @@ from nnblocks.functional.loss import (
     mse_loss,
     nll_loss,
 )
+from nnblocks.functional.lstm import lstm_cell, lstm_layer
 from nnblocks.functional.math import (
     abs,
     add,
@@ -53,6 +55,7 @@ from nnblocks.functional.math import (
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from nnblocks.functional.rnn import rnn_cell, rnn_layer
 from nnblocks.functional.shape import (
     broadcast_to,
     cat,
@@ -80,6 +83,7 @@ __all__ = [
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
 ]
+__all__ += ["gru_cell", "gru_layer", "lstm_cell", "lstm_layer", "rnn_cell", "rnn_layer"]
 __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",
     "group_norm", "layer_norm", "leaky_relu", "linear", "log_softmax", "maxout", "maxout_linear",

@@ -16,9 +16,11 @@ from nnblocks.nn.container import ModuleDict, ModuleList, Sequential
 from nnblocks.nn.conv import Conv1d, Conv2d, sobel
 from nnblocks.nn.dropout import Dropout
 from nnblocks.nn.flatten import Flatten
+from nnblocks.nn.gru import GRU, GRUCell
 from nnblocks.nn.linear import Identity, Linear, Maxout
 from nnblocks.nn.local import LocallyConnected1d, LocallyConnected2d
 from nnblocks.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from nnblocks.nn.lstm import LSTM, LSTMCell
 from nnblocks.nn.mlp import MLP
 from nnblocks.nn.module import Module
 from nnblocks.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
@@ -36,8 +38,10 @@ from nnblocks.nn.pool import (
     MaxPool1d,
     MaxPool2d,
 )
+from nnblocks.nn.rnn import RNN, RNNCell
 
 __all__ = ["Module", "Parameter", "init"]
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",
