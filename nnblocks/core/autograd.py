@@ -119,6 +119,9 @@ def backward(
     # grads[node][k] = dL/d(k-th output of node), summed over every consumer seen so far
     grads: dict[Node, list] = {root: [None] * len(root.out_meta)}
     grads[root][tensor._out_index] = grad
+    # leaf_grads[id(x)] = [x, dL/dx summed over every path]: added to x.grad once, at the end,
+    # so a second backward (retain_graph) adds exactly the same array again
+    leaf_grads: dict[int, list] = {}
     for node in _topological_order(root):
         slot = grads.pop(node, None)
         if slot is None:                               # no gradient reached this node
@@ -157,11 +160,17 @@ def backward(
                 continue
             g = _input_gradient(node, i, g, x)
             producer = x._node
-            if producer is None:                       # a leaf: accumulate into .grad
-                x._add_grad(g)
+            if producer is None:                       # a leaf: sum its paths first
+                entry = leaf_grads.get(id(x))
+                if entry is None:
+                    leaf_grads[id(x)] = [x, g]
+                else:
+                    entry[1] = entry[1] + g
                 continue
             pslot = grads.get(producer)
             if pslot is None:
                 pslot = grads[producer] = [None] * len(producer.out_meta)
             k = x._out_index
             pslot[k] = g if pslot[k] is None else pslot[k] + g    # fan-out: paths add up
+    for x, g in leaf_grads.values():
+        x._add_grad(g)

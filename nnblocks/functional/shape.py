@@ -329,15 +329,56 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def getitem(x: Any, index: Any) -> Tensor:
-    """``x[index]`` with scatter-add gradients (:class:`GetItem`)."""
-    return GetItem.apply(x, index=_unwrap_index(index))
+    """``x[index]`` with scatter-add gradients (:class:`GetItem`), with PyTorch's semantics.
+
+    NumPy and PyTorch differ in one case: integers mixed with index arrays. NumPy treats the
+    integers as index arrays too (``x[0, :, [0]]`` has shape ``(1, n)``); PyTorch first removes
+    the integer axes, then applies the arrays (shape ``(n, 1)``). We follow PyTorch by applying
+    the integers in a first :class:`GetItem` and the rest in a second.
+    """
+    index = _unwrap_index(index)
+    first, rest = _integers_first(index)
+    if first is not None:
+        x = GetItem.apply(x, index=first)
+        index = rest
+    return GetItem.apply(x, index=index)
 
 
 def _unwrap_index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(_unwrap_index(i) for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        return np.asarray([getattr(i, "data", i) for i in index])
     return index
+
+
+def _is_int(i: Any) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+
+def _integers_first(index: Any) -> tuple[Any, Any]:
+    """Split a tuple index mixing integers and arrays into (integers, everything else).
+
+    Returns ``(None, index)`` when no split is needed (NumPy and PyTorch agree).
+    """
+    if not isinstance(index, tuple):
+        return None, index
+    has_array = any(isinstance(i, np.ndarray) and i.ndim > 0 for i in index)
+    if not has_array or not any(_is_int(i) for i in index):
+        return None, index
+    first, rest = [], []
+    for i in index:
+        if _is_int(i):
+            first.append(i)                                    # removes its axis
+        elif i is None:
+            rest.append(i)                                     # consumes no axis
+        elif i is Ellipsis:
+            first.append(i)
+            rest.append(i)
+        else:                                                  # slice or array
+            consumed = i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+            first.extend([slice(None)] * consumed)
+            rest.append(i)
+    return tuple(first), tuple(rest)

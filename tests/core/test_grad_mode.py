@@ -1,0 +1,76 @@
+"""no_grad / enable_grad / set_grad_enabled: the one mode switch."""
+
+from __future__ import annotations
+
+import pytest
+
+import nnblocks as nb
+
+
+@pytest.fixture
+def x():
+    return nb.tensor([1.0, 2.0], requires_grad=True)
+
+
+def test_no_grad_context_records_nothing(x):
+    with nb.no_grad():
+        assert not nb.is_grad_enabled()
+        y = x * 2.0
+    assert nb.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert (x * 2.0).requires_grad
+
+
+def test_no_grad_restores_the_mode_after_an_exception(x):
+    with pytest.raises(KeyError), nb.no_grad():
+        raise KeyError("inside no_grad")
+    assert nb.is_grad_enabled()
+
+
+def test_nested_no_grad_and_enable_grad(x):
+    with nb.no_grad():
+        with nb.no_grad():
+            assert not nb.is_grad_enabled()
+        assert not nb.is_grad_enabled()
+        with nb.enable_grad():
+            assert (x * 2.0).requires_grad
+        assert not (x * 2.0).requires_grad
+    assert nb.is_grad_enabled()
+
+
+@pytest.mark.parametrize("decorator", [nb.no_grad(), nb.no_grad], ids=["called", "bare"])
+def test_no_grad_as_decorator(x, decorator):
+    @decorator
+    def double(t):
+        """Doc."""
+        return t * 2.0
+
+    assert double.__doc__ == "Doc." and double.__name__ == "double"
+    assert not double(x).requires_grad
+    assert nb.is_grad_enabled()
+
+
+def test_enable_grad_as_decorator_inside_no_grad(x):
+    @nb.enable_grad()
+    def double(t):
+        return t * 2.0
+
+    with nb.no_grad():
+        assert double(x).requires_grad
+        assert not nb.is_grad_enabled()
+
+
+def test_set_grad_enabled(x):
+    nb.set_grad_enabled(False)
+    try:
+        assert not (x * 2.0).requires_grad
+    finally:
+        nb.set_grad_enabled(True)
+    assert (x * 2.0).requires_grad
+
+
+def test_backward_of_graph_built_before_no_grad_still_works(x):
+    y = (x * x).sum()
+    with nb.no_grad():
+        y.backward()
+    assert x.grad.tolist() == [2.0, 4.0]
