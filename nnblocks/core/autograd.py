@@ -145,7 +145,7 @@ def backward(
         else:
             gy = slot[0]
         gxs = block.backward(node.saved, gy)
-        if type(gxs) is not tuple or len(gxs) < len(node.inputs):
+        if not isinstance(gxs, tuple) or len(gxs) < len(node.inputs):
             raise TypeError(
                 f"{block.__name__}.backward must return a tuple of one gradient per input "
                 f"({len(node.inputs)}), got {type(gxs).__name__}"

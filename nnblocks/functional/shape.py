@@ -259,8 +259,10 @@ def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
     ndim = np.ndim(getattr(x, "data", x))
     if ndim < 2:
         return Permute.apply(x, dims=tuple(range(ndim)))
+    (a,) = normalize_dims("transpose", dim0, ndim)
+    (b,) = normalize_dims("transpose", dim1, ndim)
     dims = list(range(ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    dims[a], dims[b] = dims[b], dims[a]
     return Permute.apply(x, dims=tuple(dims))
 
 
@@ -298,7 +300,9 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
 def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Split into chunks of ``split_size`` (the last may be smaller) or of the given sizes,
     as ``torch.split`` (:class:`Split`)."""
-    n = np.shape(getattr(x, "data", x))[dim]
+    shape = np.shape(getattr(x, "data", x))
+    (axis,) = normalize_dims("split", dim, len(shape))
+    n = shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:

@@ -269,3 +269,12 @@ def test_rmatmul_and_transpose_property():
     y = np.ones((1, 2)) @ x
     assert isinstance(y, Tensor) and y.shape == (1, 2)
     assert x.T.shape == (2, 2) and nb.tensor(np.ones(3)).T.shape == (3,)
+
+
+def test_arithmetic_methods_match_operators():
+    a = nb.tensor(np.array([1.0, 2.0]))
+    b = nb.tensor(np.array([4.0, 8.0]))
+    for method, expected in [("add", a.data + b.data), ("sub", a.data - b.data),
+                             ("mul", a.data * b.data), ("div", a.data / b.data)]:
+        np.testing.assert_array_equal(getattr(a, method)(b).data, expected)
+    np.testing.assert_array_equal(a.neg().data, -a.data)

@@ -139,3 +139,13 @@ def test_mean_of_integers_names_dtype():
 def test_max_of_empty_tensor():
     with pytest.raises(ValueError, match=r"max: cannot reduce an empty tensor of shape \(0, 2\)"):
         nb.tensor(np.ones((0, 2))).max()
+
+
+def test_transpose_dim_out_of_range():
+    with pytest.raises(IndexError, match=r"transpose: dim 3 is out of range .* 2 dims"):
+        F.transpose(t(2, 3), 0, 3)
+
+
+def test_split_dim_out_of_range():
+    with pytest.raises(IndexError, match=r"split: dim -3 is out of range .* 2 dims"):
+        F.split(t(2, 3), 1, dim=-3)
