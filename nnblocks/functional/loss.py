@@ -39,13 +39,16 @@ def _reduce(losses: Array, reduction: str, denominator: float) -> Array:
 
 
 def _reduce_backward(gy: Array, reduction: str, denominator: float) -> Array:
-    """dL/d(per-element losses), broadcastable against them."""
-    if reduction == "none":
+    """dL/d(per-element losses), broadcastable against them.
+
+    When every sample is ignored the mean is NaN (0/0) but no sample affects it: its gradient is
+    0, as PyTorch's.
+    """
+    if reduction in ("none", "sum"):
         return gy
-    if reduction == "sum":
-        return gy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return gy / denominator
+    if denominator == 0:
+        return np.zeros_like(gy)
+    return gy / denominator
 
 
 def _classes_last(name: str, x: Array) -> Array:
@@ -153,6 +156,9 @@ class CrossEntropy(Block):
         z = _classes_last(name, x)                               # (*batch, C)
         weight = _check_weight(name, weight, z.shape[-1], x.dtype)
         soft = np.issubdtype(target.dtype, np.floating)
+        if soft and ignore_index != -100:
+            raise ValueError(f"{name}: ignore_index={ignore_index} applies to class-index "
+                             "targets, not to class probabilities (floating-point target)")
         if soft:
             q, denominator = _prob_targets(name, x.shape, target, weight, label_smoothing,
                                            x.dtype)
@@ -229,12 +235,13 @@ class MSELoss(Block):
 
     Shapes:
         x, target: the same shape ``(*)``; y: ``()``, or ``(*)`` with ``reduction='none'``.
+        The target is cast to the dtype of x (a float64 target does not upcast a float32 x).
     """
 
     @staticmethod
     def forward(x: Array, target: Array, *, reduction: str = "mean") -> tuple[Array, tuple]:
         _check_reduction("mse_loss", reduction)
-        target = np.asarray(target)
+        target = np.asarray(target).astype(x.dtype, copy=False)     # no silent upcast of x
         if target.shape != x.shape:
             raise ValueError(
                 f"mse_loss: target has shape {target.shape}, expected the input's shape "
@@ -267,7 +274,8 @@ class BCEWithLogits(Block):
 
     Shapes:
         x, target: ``(*)``; weight: broadcastable to x; pos_weight: broadcastable to x (one per
-        class on the last axis); y: ``()``, or ``(*)`` with ``reduction='none'``.
+        class on the last axis); y: ``()``, or ``(*)`` with ``reduction='none'``. The target
+        and weights are cast to the dtype of x.
 
     Numerics:
         :math:`\operatorname{softplus}(-x) = \max(-x, 0) + \log(1 + e^{-|x|})`: no overflow, and
@@ -280,7 +288,7 @@ class BCEWithLogits(Block):
                 reduction: str = "mean") -> tuple[Array, tuple]:
         name = "binary_cross_entropy_with_logits"
         _check_reduction(name, reduction)
-        target = np.asarray(target)
+        target = np.asarray(target).astype(x.dtype, copy=False)     # no silent upcast of x
         if target.shape != x.shape:
             raise ValueError(f"{name}: target has shape {target.shape}, expected the input's "
                              f"shape {x.shape}")
@@ -288,12 +296,14 @@ class BCEWithLogits(Block):
             if a is not None and np.broadcast_shapes(np.shape(a), x.shape) != x.shape:
                 raise ValueError(f"{name}: {what} of shape {np.shape(a)} does not broadcast "
                                  f"to the input's shape {x.shape}")
+        weight = None if weight is None else np.asarray(weight).astype(x.dtype, copy=False)
+        if pos_weight is not None:
+            pos_weight = np.asarray(pos_weight).astype(x.dtype, copy=False)
         sp = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))   # (*) softplus(-x)
         lw = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target   # (*)
         losses = (1.0 - target) * x + lw * sp                    # (*)
         if weight is not None:
             losses = losses * weight
-        losses = losses.astype(x.dtype, copy=False)
         saved = (x, target, weight, pos_weight, sp, lw, reduction)
         return _reduce(losses, reduction, float(x.size)), saved
 

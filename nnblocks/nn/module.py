@@ -34,17 +34,21 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            target = self._parameters
         elif isinstance(value, Module):
-            self._modules[name] = value
+            target = self._modules
         elif name in self.__dict__.get("_buffer_names", ()):
-            self._buffers[name] = value
+            target = self._buffers
         else:
+            target = None
+        for store in (self._parameters, self._buffers, self._modules):
+            if store is not target:
+                store.pop(name, None)
+        if target is None:
             object.__setattr__(self, name, value)
             return
+        target[name] = value                     # replacing keeps the registration order
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
@@ -197,7 +201,8 @@ class Module:
         anything ``np.asarray`` accepts (e.g. a PyTorch ``state_dict`` after ``.numpy()``).
 
         Returns ``(missing_keys, unexpected_keys)``. With ``strict`` either list being
-        non-empty raises ``KeyError``; a shape mismatch always raises ``ValueError``.
+        non-empty raises ``KeyError``; a shape mismatch always raises ``ValueError`` (listing
+        every mismatched key). Nothing is loaded when an error is raised.
         """
         own: dict[str, tuple[Module, str, bool]] = {}
         for mod_name, m in self.named_modules():
@@ -215,16 +220,22 @@ class Module:
                 f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
+        loads = []
+        mismatches = []
         for key, value in given.items():
             if key not in own:
                 continue
             m, name, is_param = own[key]
             current = m._parameters[name].data if is_param else m._buffers[name]
             if value.shape != current.shape:
-                raise ValueError(
-                    f"load_state_dict for {type(self).__name__}: '{key}' has shape "
-                    f"{value.shape} in the state dict, expected {current.shape}"
-                )
+                mismatches.append(f"'{key}' has shape {value.shape} in the state dict, "
+                                  f"expected {current.shape}")
+            loads.append((m, name, is_param, value, current))
+        if mismatches:                               # check everything before changing anything
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__}: " + "; ".join(mismatches)
+            )
+        for m, name, is_param, value, current in loads:
             if is_param:
                 m._parameters[name].data = value.astype(current.dtype, copy=True)
             else:
@@ -237,14 +248,15 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
+        """PyTorch's layout: settings on one line, or one line per setting and child."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
         for name, m in self._modules.items():
             child = repr(m).replace("\n", "\n  ")
             lines.append(f"({name}): {child}")
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        if not self._modules and len(lines) <= 1:
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def parameter_table(module: Module) -> list[tuple[str, tuple[int, ...], int]]:

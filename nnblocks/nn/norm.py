@@ -24,6 +24,19 @@ def _shape_of(x: Any) -> tuple[int, ...]:
     return np.shape(getattr(x, "data", x))
 
 
+def _affine_parameters(module: Module, shape: tuple[int, ...], weight: bool, bias: bool,
+                       dtype: np.dtype) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None for absent ones."""
+    if weight:
+        module.weight = Parameter(np.ones(shape, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+    if bias:
+        module.bias = Parameter(np.zeros(shape, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 def _check_channels(module: Module, x: Any, expected: int) -> None:
     shape = _shape_of(x)
     if len(shape) < 2 or shape[1] != expected:
@@ -56,6 +69,7 @@ class _BatchNorm(Module):
         affine: learn ``weight`` (:math:`\gamma`, ones) and ``bias`` (:math:`\beta`, zeros).
         track_running_stats: keep ``running_mean`` (zeros), ``running_var`` (ones) and
             ``num_batches_tracked`` (int64) buffers.
+        bias: with ``affine``, learn ``bias`` too (keyword-only, as in PyTorch 2.13).
         dtype: parameter and buffer dtype (default float32).
     """
 
@@ -63,7 +77,7 @@ class _BatchNorm(Module):
     _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *,
+                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
         self.num_features = int(num_features)
@@ -72,12 +86,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         dtype = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (self.num_features,), affine, affine and bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
@@ -117,7 +126,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -127,7 +137,7 @@ class BatchNorm1d(_BatchNorm):
 
     >>> import nnblocks as nb
     >>> nb.nn.BatchNorm1d(16)
-    BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
     _expected_dims = (2, 3)
     _layout = "(N, C) or (N, C, L)"
@@ -153,13 +163,14 @@ class GroupNorm(Module):
         num_channels: C.
         eps: added to the variance.
         affine: learn per-channel ``weight`` (ones) and ``bias`` (zeros).
+        bias: with ``affine``, learn ``bias`` too (keyword-only, as in PyTorch 2.13).
 
     Shapes:
         x: ``(N, C, *)``; y: like x.
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, *, dtype: Any = None) -> None:
+                 affine: bool = True, *, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
@@ -170,20 +181,15 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        dtype = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (self.num_channels,), affine, affine and bias, _dtype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         _check_channels(self, x, self.num_channels)
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class LayerNorm(Module):
@@ -208,15 +214,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = _dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-        if elementwise_affine and bias:
-            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine,
+                           elementwise_affine and bias, _dtype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         shape = _shape_of(x)
@@ -230,4 +229,4 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
