@@ -15,6 +15,9 @@ class Compare(Block):
     """Element-wise comparison ``op`` in ``{'eq','ne','lt','le','gt','ge'}``; boolean output.
 
     Not differentiable: the result is piecewise constant, so the block is never recorded.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape, dtype bool.
     """
 
     differentiable = False

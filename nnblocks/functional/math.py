@@ -46,7 +46,12 @@ class Add(Block):
 
 
 class Sub(Block):
-    r"""Element-wise difference. :math:`y = a - b`, :math:`g_a = g_y`, :math:`g_b = -g_y`."""
+    r"""Element-wise difference. :math:`y = a - b`, :math:`g_a = g_y`, :math:`g_b = -g_y`.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
+        of a and b by the core.
+    """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
@@ -61,7 +66,12 @@ class Sub(Block):
 
 
 class Mul(Block):
-    r"""Element-wise product. :math:`y = a b`, :math:`g_a = g_y b`, :math:`g_b = g_y a`."""
+    r"""Element-wise product. :math:`y = a b`, :math:`g_a = g_y b`, :math:`g_b = g_y a`.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
+        of a and b by the core.
+    """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
@@ -78,7 +88,12 @@ class Mul(Block):
 
 class Div(Block):
     r"""Element-wise quotient. :math:`y = a / b`, :math:`g_a = g_y / b`,
-    :math:`g_b = -g_y\, a / b^2 = -g_y\, y / b`."""
+    :math:`g_b = -g_y\, a / b^2 = -g_y\, y / b` (saves b and y, not a).
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
+        of a and b by the core.
+    """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
@@ -96,7 +111,11 @@ class Div(Block):
 
 
 class Neg(Block):
-    r"""Negation. :math:`y = -x`, :math:`g_x = -g_y`."""
+    r"""Negation. :math:`y = -x`, :math:`g_x = -g_y`.
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, None]:
@@ -108,7 +127,7 @@ class Neg(Block):
 
 
 class Pow(Block):
-    r"""Element-wise power :math:`y = a^b`.
+    r"""Element-wise power :math:`y = a^b` (b a tensor or a Python number).
 
     .. math::
         g_a = g_y\, b\, a^{b-1}, \qquad g_b = g_y\, y \ln a
@@ -117,6 +136,9 @@ class Pow(Block):
         :math:`g_b` is taken as 0 where :math:`a = 0` and :math:`b \ge 0` (PyTorch's convention,
         the limit of :math:`a^b \ln a`); for :math:`a < 0` it is NaN, as the real logarithm is
         undefined there. :math:`g_a` is 0 where :math:`b = 0` (:math:`a^0` is constant).
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape.
     """
 
     @staticmethod
@@ -140,7 +162,11 @@ class Pow(Block):
 
 
 class Exp(Block):
-    r"""Element-wise exponential. :math:`y = e^x`, :math:`g_x = g_y\, y`."""
+    r"""Element-wise exponential. :math:`y = e^x`, :math:`g_x = g_y\, y` (saves y).
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -153,7 +179,11 @@ class Exp(Block):
 
 
 class Log(Block):
-    r"""Natural logarithm. :math:`y = \ln x`, :math:`g_x = g_y / x`."""
+    r"""Natural logarithm. :math:`y = \ln x`, :math:`g_x = g_y / x` (saves x).
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -165,7 +195,11 @@ class Log(Block):
 
 
 class Sqrt(Block):
-    r"""Square root. :math:`y = \sqrt{x}`, :math:`g_x = g_y / (2y)`."""
+    r"""Square root. :math:`y = \sqrt{x}`, :math:`g_x = g_y / (2y)` (saves y; infinite at 0).
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -178,7 +212,12 @@ class Sqrt(Block):
 
 
 class Abs(Block):
-    r"""Absolute value. :math:`y = |x|`, :math:`g_x = g_y\,\mathrm{sign}(x)` (0 at x = 0)."""
+    r"""Absolute value. :math:`y = |x|`, :math:`g_x = g_y\,\mathrm{sign}(x)` (0 at x = 0, as
+    PyTorch).
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -191,7 +230,13 @@ class Abs(Block):
 
 class Maximum(Block):
     r"""Element-wise maximum. :math:`y = \max(a, b)`; the gradient goes to the larger input,
-    split evenly on ties (PyTorch's rule): :math:`g_a = g_y([a > b] + \tfrac12 [a = b])`."""
+    split evenly on ties (PyTorch's rule): :math:`g_a = g_y([a > b] + \tfrac12 [a = b])`,
+    :math:`g_b = g_y - g_a`.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
+        of a and b by the core.
+    """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
@@ -209,7 +254,13 @@ class Maximum(Block):
 
 
 class Minimum(Block):
-    r"""Element-wise minimum, the mirror of :class:`Maximum`."""
+    r"""Element-wise minimum, the mirror of :class:`Maximum`:
+    :math:`g_a = g_y([a < b] + \tfrac12 [a = b])`, :math:`g_b = g_y - g_a`.
+
+    Shapes:
+        a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
+        of a and b by the core.
+    """
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
@@ -227,8 +278,13 @@ class Minimum(Block):
 
 
 class Clip(Block):
-    r"""Clamp to ``[min, max]``. :math:`g_x = g_y [\min \le x \le \max]` (PyTorch's rule:
-    the gradient passes at the bounds themselves)."""
+    r"""Clamp to ``[min, max]`` (either may be None). :math:`y = \min(\max(x, lo), hi)`,
+    :math:`g_x = g_y [lo \le x \le hi]` (PyTorch's rule: the gradient passes at the bounds
+    themselves; with min > max every element is max and no gradient passes).
+
+    Shapes:
+        x: ``(*)``; y, g_y, g_x have the shape of x.
+    """
 
     @staticmethod
     def forward(x: Array, *, min: float | None, max: float | None) -> tuple[Array, Array]:
@@ -246,7 +302,11 @@ class Clip(Block):
 
 class Where(Block):
     r"""Select: :math:`y = a` where ``condition`` else :math:`b`;
-    :math:`g_a = g_y [c]`, :math:`g_b = g_y [\lnot c]`."""
+    :math:`g_a = g_y [c]`, :math:`g_b = g_y [\lnot c]`; no gradient for the condition.
+
+    Shapes:
+        condition (bool), a, b: broadcastable; y: their broadcast shape.
+    """
 
     @staticmethod
     def forward(condition: Array, a: Array, b: Array) -> tuple[Array, Array]:

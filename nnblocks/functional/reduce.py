@@ -73,7 +73,12 @@ class Sum(Block):
 
 
 class Mean(Block):
-    r"""Mean over ``dim``. :math:`y = \frac1n \sum_{i \in dim} x_i`, :math:`g_x = g_y / n`."""
+    r"""Mean over ``dim``. :math:`y = \frac1n \sum_{i \in dim} x_i`, :math:`g_x = g_y / n`
+    broadcast back (n: the number of elements reduced).
+
+    Shapes:
+        x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
+    """
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
@@ -114,7 +119,11 @@ def _extreme_backward(saved: tuple, gy: Array) -> tuple[Array]:
 
 class Max(Block):
     r"""Maximum over ``dim``. The gradient goes to the maximal elements, split evenly among ties
-    (PyTorch's ``amax`` rule): :math:`g_x = g_y\,[x = y] / \#\{x = y\}`."""
+    (PyTorch's ``amax`` rule): :math:`g_x = g_y\,[x = y] / \#\{x = y\}`. Saves x and y.
+
+    Shapes:
+        x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
+    """
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
@@ -124,7 +133,12 @@ class Max(Block):
 
 
 class Min(Block):
-    r"""Minimum over ``dim``, the mirror of :class:`Max`."""
+    r"""Minimum over ``dim``, the mirror of :class:`Max`: :math:`g_x = g_y\,[x = y] / \#\{x = y\}`
+    (PyTorch's ``amin`` rule).
+
+    Shapes:
+        x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
+    """
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
@@ -141,6 +155,10 @@ class Var(Block):
         g_x = g_y \frac{2 (x - \bar x)}{n - c}
 
     (the term through :math:`\bar x` vanishes because :math:`\sum_i (x_i - \bar x) = 0`).
+    Saves the centred input :math:`x - \bar x`.
+
+    Shapes:
+        x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
 
     @staticmethod

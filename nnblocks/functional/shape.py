@@ -15,7 +15,11 @@ Array = np.ndarray
 
 
 class Reshape(Block):
-    r"""View ``x`` with another shape of the same size; :math:`g_x` = ``g_y`` reshaped back."""
+    r"""View ``x`` with another shape of the same size; :math:`g_x` = ``g_y`` reshaped back.
+
+    Shapes:
+        x: any; y: ``shape`` (one entry may be -1); g_x: x's shape.
+    """
 
     @staticmethod
     def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
@@ -34,7 +38,12 @@ class Reshape(Block):
 
 
 class Permute(Block):
-    r"""Reorder axes: ``y = x.transpose(dims)``; :math:`g_x` = ``g_y`` transposed by the inverse."""
+    r"""Reorder axes: ``y = x.transpose(dims)``; :math:`g_x` = ``g_y`` transposed by the
+    inverse permutation.
+
+    Shapes:
+        x: ``(d_0, ..., d_{n-1})``; y: ``(d_{dims[0]}, ..., d_{dims[n-1]})``.
+    """
 
     @staticmethod
     def forward(x: Array, *, dims: tuple[int, ...]) -> tuple[Array, tuple]:
@@ -53,7 +62,12 @@ class Permute(Block):
 
 
 class Expand(Block):
-    r"""Broadcast ``x`` to ``shape`` (a view); :math:`g_x` sums ``g_y`` over the copies."""
+    r"""Broadcast ``x`` to ``shape`` (a read-only view); :math:`g_x` sums ``g_y`` over the
+    copies (done by the core's un-broadcasting).
+
+    Shapes:
+        x: broadcastable to ``shape``; y: ``shape`` (-1 keeps x's size on that axis).
+    """
 
     @staticmethod
     def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
@@ -73,7 +87,12 @@ class Expand(Block):
 
 
 class Squeeze(Block):
-    r"""Remove axes of length 1 (all of them, or those in ``dim``)."""
+    r"""Remove axes of length 1 (all of them, or those in ``dim``; other axes in ``dim`` are
+    kept, as in PyTorch). :math:`g_x` = ``g_y`` reshaped back.
+
+    Shapes:
+        x: ``(*)``; y: x's shape without the removed 1s.
+    """
 
     @staticmethod
     def forward(x: Array, *, dim: int | tuple[int, ...] | None = None) -> tuple[Array, tuple]:
@@ -90,7 +109,11 @@ class Squeeze(Block):
 
 
 class Unsqueeze(Block):
-    r"""Insert an axis of length 1 at ``dim``."""
+    r"""Insert an axis of length 1 at ``dim``. :math:`g_x` = ``g_y`` reshaped back.
+
+    Shapes:
+        x: ``(*)`` with n axes; y: n + 1 axes, 1 at ``dim`` in ``[-n-1, n]``.
+    """
 
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:
@@ -124,7 +147,11 @@ def _check_joinable(name: str, arrays: Sequence[Array], dim: int, same_shape: bo
 
 class Concatenate(Block):
     r"""Join tensors along an existing axis; :math:`g_{x_i}` is the slice of ``g_y`` that x_i
-    filled."""
+    filled.
+
+    Shapes:
+        x_i: equal except along ``dim``; y: their sizes summed along ``dim``.
+    """
 
     @staticmethod
     def forward(*arrays: Array, dim: int = 0) -> tuple[Array, tuple]:
@@ -139,7 +166,11 @@ class Concatenate(Block):
 
 
 class Stack(Block):
-    r"""Join same-shape tensors along a new axis; :math:`g_{x_i} = g_y[\ldots, i, \ldots]`."""
+    r"""Join same-shape tensors along a new axis; :math:`g_{x_i} = g_y[\ldots, i, \ldots]`.
+
+    Shapes:
+        x_1..x_k: all ``S``; y: ``S`` with k inserted at ``dim``.
+    """
 
     @staticmethod
     def forward(*arrays: Array, dim: int = 0) -> tuple[Array, int]:
@@ -153,7 +184,11 @@ class Stack(Block):
 
 class Split(Block):
     r"""Split along ``dim`` into pieces of the given sizes (several outputs);
-    :math:`g_x` concatenates the pieces' gradients."""
+    :math:`g_x` concatenates the pieces' gradients.
+
+    Shapes:
+        x: ``(*)``; piece j: x's shape with ``sizes[j]`` along ``dim``.
+    """
 
     @staticmethod
     def forward(x: Array, *, sizes: tuple[int, ...], dim: int = 0) -> tuple[tuple, int]:
@@ -173,7 +208,11 @@ class Split(Block):
 
 class Pad(Block):
     r"""Pad with a constant. ``pad`` follows ``torch.nn.functional.pad``: pairs
-    ``(left, right)`` starting from the **last** axis. :math:`g_x` is the centre of ``g_y``."""
+    ``(left, right)`` starting from the **last** axis. :math:`g_x` is the centre of ``g_y``.
+
+    Shapes:
+        x: ``(*)``; y: each padded axis grown by ``left + right``.
+    """
 
     @staticmethod
     def forward(x: Array, *, pad: tuple[int, ...], value: float = 0.0) -> tuple[Array, tuple]:
@@ -200,6 +239,10 @@ class GetItem(Block):
 
     The gradient is scattered back, adding where an element was picked more than once:
     :math:`g_x[j] = \sum_{i : index(i) = j} g_y[i]`.
+
+    Shapes:
+        x: ``(*)``; y: as NumPy indexing gives (the :func:`getitem` wrapper gives PyTorch's
+        result where they differ); g_x: x's shape.
     """
 
     @staticmethod
