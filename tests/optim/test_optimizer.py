@@ -77,6 +77,38 @@ def test_resume_from_state_dict_is_bit_exact(name, problem_name, rng):
         assert np.array_equal(resumed.data, reference)
 
 
+@pytest.mark.parametrize("name", ["Adam", "DeltaBarDelta"])
+def test_resume_through_nnblocks_io_checkpoint(name, tmp_path, rng):
+    """The same round trip through the library's own checkpoint files (nnblocks.io)."""
+    from nnblocks.io.checkpoint import load_checkpoint, save_checkpoint
+
+    problem = Quadratic(rng)
+
+    def fresh(arrays):
+        params = [Parameter(a.copy()) for a in arrays]
+        opt = _make(name, params)
+        return params, opt, lr_scheduler.MultiStepLR(opt, milestones=[20, 70, 70], gamma=0.5)
+
+    def advance(params, opt, sched, steps):
+        for _ in range(steps):
+            problem.set_grads(params, 1.0)
+            opt.step()
+            sched.step()
+
+    params, opt, sched = fresh(problem.start)
+    advance(params, opt, sched, 100)
+    uninterrupted = [p.data.copy() for p in params]
+    params, opt, sched = fresh(problem.start)
+    advance(params, opt, sched, 50)
+    path = save_checkpoint(tmp_path / "ckpt.npz", optimizer=opt, scheduler=sched,
+                           extra={"params": [p.data for p in params]})
+    params, opt, sched = fresh(load_checkpoint(path).extra["params"])
+    load_checkpoint(path, optimizer=opt, scheduler=sched)
+    advance(params, opt, sched, 50)
+    for resumed, reference in zip(params, uninterrupted):
+        assert np.array_equal(resumed.data, reference)
+
+
 def test_state_dict_layout_matches_torch():
     torch = import_torch()
     arrays = [np.ones(3), np.ones((2, 2))]
