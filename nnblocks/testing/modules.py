@@ -26,6 +26,7 @@ def check_module(
     integer inputs (e.g. class indices) are passed through as constants.
 
     >>> import nnblocks as nb
+    >>> import nnblocks.nn
     >>> class Scale(nb.nn.Module):
     ...     def __init__(self):
     ...         super().__init__()
