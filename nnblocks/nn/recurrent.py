@@ -8,18 +8,24 @@ unchanged. Its forward runs one fused block per layer and direction
 :mod:`~nnblocks.functional.gru`): layer :math:`k > 0` reads the outputs of layer :math:`k - 1`
 (both directions concatenated along features), with dropout between layers in training mode.
 
-**Truncated backpropagation through time.** The forward pass of a long sequence cut into
-chunks can carry the state from chunk to chunk; ``h.detach()`` cuts the graph there, so each
-backward pass stops at the chunk boundary (gradients flow through at most one chunk)::
+**Truncated backpropagation through time.** A long sequence is cut into chunks and the state
+is carried from chunk to chunk; ``h.detach()`` cuts the graph there, so each backward pass
+stops at the chunk boundary (gradients flow through at most one chunk) while the forward pass
+still sees the whole history:
 
-    h = None
-    for chunk, target in chunks:            # chunk: (T_chunk, N, D)
-        output, h = model(chunk, h)
-        loss = criterion(head(output), target)
-        model.zero_grad()
-        loss.backward()
-        step()                              # update the parameters
-        h = h.detach()                      # LSTM: h = (h[0].detach(), h[1].detach())
+>>> import nnblocks as nb
+>>> rnn = nb.nn.RNN(1, 8, rng=np.random.default_rng(0))
+>>> stream = nb.tensor(np.random.default_rng(1).standard_normal((20, 4, 1)), dtype=np.float32)
+>>> h = None
+>>> for start in range(0, 20, 5):                        # chunks of 5 time steps
+...     output, h = rnn(stream[start:start + 5], h)
+...     loss = (output * output).mean()
+...     rnn.zero_grad()
+...     loss.backward()                                  # BPTT through this chunk only
+...     # ... update the parameters here (an optimizer step) ...
+...     h = h.detach()                                   # LSTM: (h.detach(), c.detach())
+>>> rnn.weight_hh_l0.grad.shape
+(8, 8)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import numpy as np
 
 from nnblocks._random import get_rng
 from nnblocks.core import Tensor, as_tensor
+from nnblocks.functional.dropout import dropout
 from nnblocks.functional.shape import cat, getitem, squeeze, stack, transpose, unsqueeze
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
@@ -59,16 +66,6 @@ def _reset_uniform(module: Module, hidden_size: int, rng: np.random.Generator | 
     rng = get_rng(rng)
     for p in module.parameters():
         init.uniform_(p, -bound, bound, rng=rng)
-
-
-def dropout_mask(x: Tensor, p: float, rng: np.random.Generator) -> Tensor:
-    """Inverted dropout between layers: zero each element with probability p, scale the rest by
-    1 / (1 - p). The mask is a constant, so the product's backward applies it to the gradient."""
-    if p >= 1.0:
-        return x * Tensor(np.zeros(x.shape, dtype=x.dtype))
-    keep = rng.random(x.shape) >= p                                # (T, N, F)
-    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    return x * Tensor(mask)
 
 
 class RNNBase(Module):
@@ -120,25 +117,29 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self.rng = rng
-        dtype = _dtype(dtype)
-        directions = 2 if bidirectional else 1
-        gates = GATES[mode] * hidden_size
-        self._flat_weights_names: list[str] = []
-        for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+        self._flat_weights_names = self._register_weights(_dtype(dtype))
+        self.reset_parameters(rng)
+
+    def _register_weights(self, dtype: np.dtype) -> list[str]:
+        """Create every layer's and direction's parameters (zeros) in PyTorch's order."""
+        directions = self.num_directions
+        gates = GATES[self.mode] * self.hidden_size
+        names = []
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * directions
             for direction in range(directions):
                 suffix = "_reverse" if direction == 1 else ""
                 shapes = {
                     f"weight_ih_l{layer}{suffix}": (gates, layer_input),
-                    f"weight_hh_l{layer}{suffix}": (gates, hidden_size),
+                    f"weight_hh_l{layer}{suffix}": (gates, self.hidden_size),
                 }
-                if bias:
+                if self.bias:
                     shapes[f"bias_ih_l{layer}{suffix}"] = (gates,)
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gates,)
                 for name, shape in shapes.items():
                     setattr(self, name, Parameter(np.zeros(shape, dtype=dtype)))
-                    self._flat_weights_names.append(name)
-        self.reset_parameters(rng)
+                    names.append(name)
+        return names
 
     def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
         r"""Every weight and bias from :math:`\mathcal U(-1/\sqrt{H}, 1/\sqrt{H})` (PyTorch)."""
@@ -256,7 +257,7 @@ class RNNBase(Module):
                     store.append(end)
             x = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
-                x = dropout_mask(x, self.dropout, get_rng(rng if rng is not None else self.rng))
+                x = dropout(x, self.dropout, rng=rng if rng is not None else self.rng)
         return x, [stack(store, dim=0) for store in finals]
 
     def _finish_output(self, y: Tensor, batched: bool) -> Tensor:
