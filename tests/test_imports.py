@@ -34,6 +34,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "bayes": {"train", "cli"},
     "testing": {"train", "cli"},
     "train": {"cli"},
+    "__main__": set(),                         # ``python -m nnblocks``: the CLI entry point
 }
 #: what any subpackage not named above must not import
 DEFAULT_FORBIDDEN = {"cli"}

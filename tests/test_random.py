@@ -74,13 +74,15 @@ def test_library_randomness_follows_manual_seed():
 
 
 # ---------------------------------------------------------------------- no global RNG in source
-#: attributes of numpy.random library code may use: the Generator type and its constructor
-ALLOWED_NP_RANDOM = {"Generator", "default_rng"}
+#: attributes of numpy.random library code may use: generators, bit generators and seed
+#: sequences, which are deterministic when given a seed (calls without arguments are flagged)
+SEEDED = {"default_rng", "SeedSequence", "PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"}
+ALLOWED_NP_RANDOM = {"Generator", "BitGenerator"} | SEEDED
 
 
 def _np_random_uses(tree: ast.AST) -> list[tuple[int, str]]:
-    """(line, what) for every use of numpy.random other than Generator / seeded default_rng,
-    and every import of Python's ``random`` module."""
+    """(line, what) for every use of numpy.random other than seeded generators, and every
+    import of Python's ``random`` module."""
     uses = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
@@ -99,8 +101,9 @@ def _np_random_uses(tree: ast.AST) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom) and node.module == "random":
             uses.append((node.lineno, "from random import ... (Python's global generator)"))
         elif (isinstance(node, ast.Call) and not node.args and not node.keywords
-              and getattr(node.func, "attr", getattr(node.func, "id", "")) == "default_rng"):
-            uses.append((node.lineno, "default_rng() without a seed"))
+              and getattr(node.func, "attr", getattr(node.func, "id", "")) in SEEDED):
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            uses.append((node.lineno, f"{name}() without a seed"))
     return uses
 
 
@@ -116,9 +119,11 @@ def test_no_global_random_state_in_library_code(path):
 def test_the_source_check_catches_global_state():
     source = ("import numpy as np\nimport random\n"
               "a = np.random.rand(3)\nnp.random.seed(0)\nb = np.random.default_rng()\n"
-              "c = np.random.default_rng(0)\nd: np.random.Generator\n")
+              "c = np.random.default_rng(0)\nd: np.random.Generator\n"
+              "e = np.random.SeedSequence(1).spawn(2)\nf = np.random.SeedSequence()\n")
     found = [what for _, what in _np_random_uses(ast.parse(source))]
     assert found.count("np.random.rand") == 1 and "np.random.seed" in found
     assert "default_rng() without a seed" in found
     assert any("import random" in w for w in found)
-    assert len(found) == 4
+    assert "SeedSequence() without a seed" in found
+    assert len(found) == 5
