@@ -7,6 +7,7 @@ from nnblocks.io.checkpoint import (
     CheckpointError,
     check_model_state,
     load_checkpoint,
+    read_checkpoint,
     read_manifest,
     save_checkpoint,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "atomic_write",
     "check_model_state",
     "load_checkpoint",
+    "read_checkpoint",
     "read_manifest",
     "save_checkpoint",
 ]

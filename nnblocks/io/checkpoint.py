@@ -54,6 +54,34 @@ class Checkpoint:
     extra: Any
     manifest: dict[str, Any] = field(repr=False, default_factory=dict)
 
+    def restore(
+        self,
+        *,
+        model: Any = None,
+        optimizer: Any = None,
+        scheduler: Any = None,
+        loader: Any = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        """Load the saved states into whichever objects are given (the model is checked first)."""
+        if model is not None:
+            check_model_state(self.path, self.model_state, model)
+            _load_state(self.path, "model", model, self.model_state)
+        for name, target, state in (
+            ("optimizer", optimizer, self.optimizer_state),
+            ("scheduler", scheduler, self.scheduler_state),
+            ("loader", loader, self.loader_state),
+        ):
+            if target is not None:
+                _load_state(self.path, name, target, state)
+        if rng is not None:
+            if self.rng_state is None:
+                raise CheckpointError(f"{self.path}: the checkpoint holds no RNG state")
+            try:
+                rng.bit_generator.state = self.rng_state
+            except (TypeError, ValueError, KeyError) as e:
+                raise CheckpointError(f"{self.path}: cannot restore the RNG state ({e})") from None
+
 
 def save_checkpoint(
     path: str | os.PathLike,
@@ -147,6 +175,30 @@ def _read_entry(path: Path, store: Any, name: str) -> np.ndarray:
         raise CheckpointError(f"{path}: entry '{name}' is corrupt ({e})") from None
 
 
+def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read and check a checkpoint file, restoring its arrays; load nothing into any object."""
+    path = Path(path)
+    manifest, store = read_manifest(path)
+    arrays = {name: _read_entry(path, store, name) for name in array_names(manifest)}
+    sections = {}
+    for key in ("model", "optimizer", "scheduler", "loader", "rng", "config", "metrics", "extra"):
+        sections[key] = unflatten(manifest.get(key), arrays)
+    return Checkpoint(
+        path=path,
+        version=manifest["version"],
+        epoch=manifest.get("epoch"),
+        config=sections["config"],
+        metrics=sections["metrics"],
+        model_state=sections["model"],
+        optimizer_state=sections["optimizer"],
+        scheduler_state=sections["scheduler"],
+        loader_state=sections["loader"],
+        rng_state=sections["rng"],
+        extra=sections["extra"],
+        manifest=manifest,
+    )
+
+
 def load_checkpoint(
     path: str | os.PathLike,
     *,
@@ -162,42 +214,8 @@ def load_checkpoint(
     copied, so a mismatched architecture raises :class:`CheckpointError` and leaves the model as
     it was.
     """
-    path = Path(path)
-    manifest, store = read_manifest(path)
-    arrays = {name: _read_entry(path, store, name) for name in array_names(manifest)}
-    sections = {}
-    for key in ("model", "optimizer", "scheduler", "loader", "rng", "config", "metrics", "extra"):
-        sections[key] = unflatten(manifest.get(key), arrays)
-    ckpt = Checkpoint(
-        path=path,
-        version=manifest["version"],
-        epoch=manifest.get("epoch"),
-        config=sections["config"],
-        metrics=sections["metrics"],
-        model_state=sections["model"],
-        optimizer_state=sections["optimizer"],
-        scheduler_state=sections["scheduler"],
-        loader_state=sections["loader"],
-        rng_state=sections["rng"],
-        extra=sections["extra"],
-        manifest=manifest,
-    )
-    if model is not None:
-        _load_model(ckpt, model)
-    for name, target, state in (
-        ("optimizer", optimizer, ckpt.optimizer_state),
-        ("scheduler", scheduler, ckpt.scheduler_state),
-        ("loader", loader, ckpt.loader_state),
-    ):
-        if target is not None:
-            _load_state(path, name, target, state)
-    if rng is not None:
-        if ckpt.rng_state is None:
-            raise CheckpointError(f"{path}: the checkpoint holds no RNG state")
-        try:
-            rng.bit_generator.state = ckpt.rng_state
-        except (TypeError, ValueError, KeyError) as e:
-            raise CheckpointError(f"{path}: cannot restore the RNG state ({e})") from None
+    ckpt = read_checkpoint(path)
+    ckpt.restore(model=model, optimizer=optimizer, scheduler=scheduler, loader=loader, rng=rng)
     return ckpt
 
 
@@ -223,11 +241,6 @@ def check_model_state(path: Path, state: dict[str, np.ndarray] | None, model: An
             f"{path}: the checkpoint does not match the model's architecture "
             f"({type(model).__name__}): " + "; ".join(details)
         )
-
-
-def _load_model(ckpt: Checkpoint, model: Any) -> None:
-    check_model_state(ckpt.path, ckpt.model_state, model)
-    _load_state(ckpt.path, "model", model, ckpt.model_state)
 
 
 def _load_state(path: Path, name: str, target: Any, state: Any) -> None:

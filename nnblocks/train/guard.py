@@ -1,0 +1,39 @@
+"""The NaN/inf guard: stop at the first non-finite loss or gradient, naming where it appeared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class NonFiniteError(FloatingPointError):
+    """Training produced a NaN or infinity; the message names the step and the parameter."""
+
+
+def first_nonfinite(named_arrays: Any) -> str | None:
+    """Name of the first ``(name, array)`` whose array holds a NaN or an infinity, else None."""
+    for name, array in named_arrays:
+        if array is not None and not np.isfinite(array).all():
+            return name
+    return None
+
+
+def check_loss(loss: Any, model: Any, where: str) -> None:
+    """Raise :class:`NonFiniteError` if ``loss`` is not finite, naming the first bad parameter."""
+    value = np.asarray(loss.data if hasattr(loss, "data") else loss)
+    if np.isfinite(value).all():
+        return
+    bad = first_nonfinite((n, p.data) for n, p in model.named_parameters())
+    if bad is not None:
+        cause = f"first non-finite parameter: '{bad}'"
+    else:
+        cause = "all parameters are finite (look at the input batch or the loss)"
+    raise NonFiniteError(f"non-finite loss ({value.ravel()[0]}) at {where}; {cause}")
+
+
+def check_gradients(model: Any, where: str) -> None:
+    """Raise :class:`NonFiniteError` naming the first parameter whose gradient is not finite."""
+    bad = first_nonfinite((n, p.grad) for n, p in model.named_parameters())
+    if bad is not None:
+        raise NonFiniteError(f"non-finite gradient at {where} in parameter '{bad}'")
