@@ -83,6 +83,10 @@ class Block:
     def apply(cls, *inputs: Any, **hyper: Any) -> Any:
         """Run the block on tensors (or constants) and record it when a gradient is needed.
 
+        Constants (anything that is not a tensor) are passed to ``forward`` as they are, except
+        NumPy scalars, which become Python numbers so that, as in PyTorch, a scalar never changes
+        the dtype of a tensor (``float32 tensor * np.float64(2)`` stays float32).
+
         Returns a :class:`~nnblocks.core.tensor.Tensor`, or a tuple of them for a block with
         several outputs. This is the hot path of every operation, so it stays small: one pass
         over the inputs, the block's ``forward``, and one :class:`Node` when recording.
@@ -98,6 +102,8 @@ class Block:
                 needs_grad.append(x._requires_grad)
                 any_grad = any_grad or x._requires_grad
             else:
+                if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
+                    x = x.item()                       # it never upcasts (float32 * np.float64)
                 arrays.append(x)
                 tensors.append(None)
                 needs_grad.append(False)

@@ -278,3 +278,20 @@ def test_arithmetic_methods_match_operators():
                              ("mul", a.data * b.data), ("div", a.data / b.data)]:
         np.testing.assert_array_equal(getattr(a, method)(b).data, expected)
     np.testing.assert_array_equal(a.neg().data, -a.data)
+
+
+@pytest.mark.parametrize("scalar", [np.float64(2.0), np.float32(2.0), np.int64(2)])
+def test_numpy_scalars_do_not_upcast_float32(scalar):
+    x = nb.tensor([1.0, 2.0], requires_grad=True)
+    for y in (x * scalar, scalar * x, x + scalar, x / scalar, x**scalar):
+        assert y.dtype == np.float32
+
+
+def test_iteration_yields_rows_and_refuses_0d():
+    x = nb.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3 and rows[2].data.tolist() == [4.0, 5.0]
+    sum(r.sum() for r in rows).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(nb.tensor(1.0))
