@@ -3,7 +3,9 @@
 The chain rule for a composition ``y = f_n(...f_1(x; θ1)...; θn)`` is applied block by block:
 each node receives dL/d(its outputs), calls its block's ``backward`` to get dL/d(its inputs),
 sums broadcast gradients back to each input's shape, and adds the result to what that input
-already received (a tensor used twice gets the sum of both paths: fan-out accumulation).
+already received (a tensor used twice gets the sum of both paths: fan-out accumulation). A
+leaf's paths are summed first and added to its ``.grad`` once per call, so two backward passes
+through a retained graph give exactly twice the gradient of one.
 
 The traversal is iterative, so a chain of 100,000 blocks does not hit Python's recursion limit.
 
