@@ -7,8 +7,9 @@
    and what is left: the autograd engine, modules and Python glue.
 2. By function (cProfile, ``tottime``): the functions where the time is spent, with qualified
    names, and the same time grouped into categories (im2col, GEMM, col2im, pooling, ...) by
-   function name. A GEMM written as ``a @ b`` is not a function call for cProfile: its time
-   shows up in the function containing the ``@``, so read the two views together.
+   function name; a C function (a NumPy call) is split by caller and grouped by the
+   caller's name. A GEMM written as ``a @ b`` is not a function call for cProfile: its time shows up
+   in the function containing the ``@``, so read the two views together.
 
 The thread limit is set in the environment before NumPy loads (``--threads default`` leaves
 it alone). The case runs in this process, nnblocks only.
@@ -28,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: categories of the by-function view: the first pattern that matches a qualified name wins
 CATEGORIES = (
-    ("im2col", r"im2col|unfold|sliding_window|as_strided|_windows|_patches"),
-    ("col2im", r"col2im|_fold|scatter|add\.at"),
+    ("col2im", r"col2im|_fold|scatter|add\.at|to_wide|wide_view|\bcrop\b"),
+    ("im2col", r"im2col|unfold|sliding_window|as_strided|window_view|_patches|pad_input"),
     ("GEMM", r"matmul|\bdot\b|einsum|tensordot|gemm|\bvdot\b|\binner\b"),
+    ("conv glue (bias add, relayouts)", r"conv2d_forward|conv2d_backward"),
     ("pooling", r"pool"),
     ("batch norm", r"batch_?norm"),
     ("loss", r"cross_entropy|crossentropy|log_softmax|logsoftmax|nll"),
@@ -160,9 +162,15 @@ def by_function(case_key: str, steps: int, top: int) -> tuple[list, list, float]
     stats = pstats.Stats(prof).stats
     names = _qualnames()
     rows = []
-    for (filename, line, func), (_, ncalls, tottime, cumtime, _) in stats.items():
+    for (filename, line, func), (_, ncalls, tottime, cumtime, callers) in stats.items():
         qual = names.get((filename, line, func), func)
-        where = "" if filename == "~" else f"{Path(filename).name}:{line}"
+        if filename == "~" and callers:            # a C function: one row per caller
+            for (cf, cl, cn), (c_calls, _, c_tt, c_ct) in callers.items():
+                where = f"<- {names.get((cf, cl, cn), cn)} {Path(cf).name}:{cl}"
+                rows.append((qual, where, c_calls / steps, c_tt / steps * 1e3,
+                             c_ct / steps * 1e3))
+            continue
+        where = f"{Path(filename).name}:{line}"
         rows.append((qual, where, ncalls / steps, tottime / steps * 1e3, cumtime / steps * 1e3))
     total = sum(r[3] for r in rows)
     cats: dict[str, float] = {}

@@ -26,7 +26,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from benchmarks.cases import FRAMEWORKS, find_case, missing_names, setup
+from benchmarks.cases import FRAMEWORKS, find_case, missing_names, setup, warm_up_runtime
 
 MIB = 1024.0 * 1024.0
 
@@ -125,6 +125,7 @@ class Worker:
 
             torch.set_num_threads(int(threads))           # OMP_NUM_THREADS is set as well
         self.fw.module()                                    # import the framework now
+        warm_up_runtime(self.fw)                            # its runtime memory is not a case's
         self.state: dict[str, Any] | None = None
 
     def handle(self, cmd: dict[str, Any]) -> dict[str, Any]:

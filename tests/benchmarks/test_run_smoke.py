@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from benchmarks import run
-from benchmarks.cases import NNBLOCKS, find_case, missing_names
+from benchmarks.cases import find_case
 from benchmarks.parity import check_parity
 from tests.conftest import import_torch
 
@@ -24,10 +24,9 @@ def test_run_main_times_tiny_cases_in_a_worker(tmp_path):
 
 
 def test_parity_check_agrees_with_pytorch():
+    # Case 6 only: a training case would import torch.optim, whose first step costs seconds
+    # (it loads torch._dynamo); run.py checks every case's parity on each benchmark run.
     import_torch()
-    for key in ("ops", "mlp"):
-        case = find_case(key)
-        if missing_names(NNBLOCKS, case):
-            continue                                         # layers not written yet
-        result = check_parity(case)
-        assert result["ok"], result["messages"]
+    result = check_parity(find_case("ops"))
+    assert result["ok"], result["messages"]
+    assert set(result["errors"]) == {"result", "input gradient"}
