@@ -120,13 +120,15 @@ def test_batchnorm_errors() -> None:
         nn.BatchNorm1d(3)(nb.tensor(np.zeros((1, 3))))
 
 
-def test_batchnorm_check_module_train_and_eval(rng) -> None:
-    bn = nn.BatchNorm1d(3)
-    _set_params(bn, rng)
-    x = nb.tensor(rng.standard_normal((4, 3, 2)))
-    assert nb.testing.check_module(bn, x)
-    bn.eval()
-    assert nb.testing.check_module(bn, x)
+@pytest.mark.parametrize("module, shape", [(nn.BatchNorm1d(3), (4, 3, 2)),
+                                           (nn.BatchNorm2d(3, momentum=None), (2, 3, 2, 2))],
+                         ids=["1d", "2d"])
+def test_batchnorm_check_module_train_and_eval(module, shape, rng) -> None:
+    _set_params(module, rng)
+    x = nb.tensor(rng.standard_normal(shape))
+    assert nb.testing.check_module(module, x)
+    module.eval()
+    assert nb.testing.check_module(module, x)
 
 
 def _set_params(module: nn.Module, rng: np.random.Generator) -> None:
