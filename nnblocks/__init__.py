@@ -8,7 +8,7 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from nnblocks import functional, testing
+from nnblocks import functional, nn, optim, testing
 from nnblocks._random import default_rng, manual_seed
 from nnblocks.core import (
     Block,
@@ -52,7 +52,9 @@ __all__ = [
     "maximum",
     "mean",
     "minimum",
+    "nn",
     "no_grad",
+    "optim",
     "set_grad_enabled",
     "sqrt",
     "stack",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnblocks.core import Tensor
-from nnblocks.functional import compare, math, reduce, shape
+from nnblocks.functional import activation, compare, math, reduce, shape
 
 
 def _reflected(fn: Any) -> Any:
@@ -87,6 +87,11 @@ _METHODS = {
     "unsqueeze": shape.unsqueeze,
     "split": shape.split,
     "flatten": shape.flatten,
+    "sigmoid": activation.sigmoid,
+    "tanh": activation.tanh,
+    "relu": activation.relu,
+    "softmax": activation.softmax,
+    "log_softmax": activation.log_softmax,
 }
 
 
