@@ -1,0 +1,1 @@
+"""The ``nnblocks`` command line: ``main(argv)`` in :mod:`nnblocks.cli.main`."""

@@ -1,0 +1,98 @@
+"""Everything a run is made of, built from its JSON config: data, model, optimizer, loaders."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnblocks.cli.presets import make_optimizer, make_scheduler
+from nnblocks.data import ArrayDataset, DataLoader, Splits, load_splits
+from nnblocks.io import Checkpoint, read_checkpoint
+from nnblocks.models import build_model, loss_for
+
+EVAL_BATCH = 512
+
+
+class CLIError(Exception):
+    """A problem the user can fix; the command prints its message as one line."""
+
+
+@dataclass
+class Run:
+    """The objects of one training run."""
+
+    config: dict[str, Any]
+    splits: Splits
+    model: Any
+    loss_fn: Any
+    optimizer: Any
+    scheduler: Any
+    train_loader: DataLoader
+    val_loader: DataLoader | None
+    test_loader: DataLoader
+    train_rng: np.random.Generator
+
+
+def limit_threads(threads: int) -> Any:
+    """Limit BLAS to ``threads`` threads (0: leave the library's default); returns the limiter,
+    which must be kept alive. Small layers run fastest on one thread, and on a busy machine
+    extra BLAS threads that spin for a core make everything slower. Needs ``threadpoolctl``
+    (installed with scikit-learn); without it nothing changes."""
+    if threads <= 0:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def make_loaders(splits: Splits, batch_size: int, rng: np.random.Generator) -> tuple:
+    train = DataLoader(ArrayDataset(*splits.train), batch_size, shuffle=True, rng=rng)
+    val = None
+    if splits.val is not None:
+        val = DataLoader(ArrayDataset(*splits.val), EVAL_BATCH, shuffle=False)
+    test = DataLoader(ArrayDataset(*splits.test), EVAL_BATCH, shuffle=False)
+    return train, val, test
+
+
+def build_run(config: dict[str, Any], splits: Splits | None = None) -> Run:
+    """Make fresh objects (initialized from the config's seed); loads the data unless given."""
+    if splits is None:
+        splits = load_splits(config["dataset"])
+    init_seed, loader_seed, train_seed = np.random.SeedSequence(config["seed"]).spawn(3)
+    model = build_model(config["model"], rng=np.random.default_rng(init_seed))
+    optimizer = make_optimizer(config["optimizer"], model.parameters())
+    scheduler = make_scheduler(config["schedule"], optimizer)
+    train, val, test = make_loaders(splits, config["batch_size"],
+                                    np.random.default_rng(loader_seed))
+    return Run(config, splits, model, loss_for(config["model"]), optimizer, scheduler,
+               train, val, test, np.random.default_rng(train_seed))
+
+
+def checkpoint_path(path: str | Path) -> Path:
+    """A checkpoint file, or a run directory standing for its ``checkpoint.npz``."""
+    path = Path(path).expanduser()
+    return path / "checkpoint.npz" if path.is_dir() else path
+
+
+def load_trained(path: str | Path) -> tuple[Checkpoint, dict[str, Any], Any]:
+    """Read a checkpoint written by ``nnblocks train`` (or a run directory); rebuild its model
+    with the saved weights, in eval mode. Returns ``(checkpoint, config, model)``."""
+    path = checkpoint_path(path)
+    ckpt = read_checkpoint(path)
+    config = ckpt.config
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+        raise CLIError(f"{path}: the checkpoint has no model config (not written by "
+                       "nnblocks train); load it with nnblocks.io.load_checkpoint instead")
+    try:
+        model = build_model(config["model"])
+    except ValueError as e:
+        raise CLIError(f"{path}: cannot rebuild the model: {e}") from None
+    ckpt.restore(model=model)
+    model.eval()
+    return ckpt, copy.deepcopy(config), model
