@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CATEGORIES = (
     ("col2im", r"col2im|_fold|scatter|add\.at|to_wide|wide_view|\bcrop\b"),
     ("im2col", r"im2col|unfold|sliding_window|as_strided|window_view|_patches|pad_input"),
-    ("GEMM", r"matmul|\bdot\b|einsum|tensordot|gemm|\bvdot\b|\binner\b"),
+    ("GEMM (incl. Linear's bias add)", r"matmul|\bdot\b|einsum|tensordot|gemm|\bvdot\b|"
+                                        r"\binner\b|^Linear\.|\blinear\.py"),
     ("conv glue (bias add, relayouts)", r"conv2d_forward|conv2d_backward"),
     ("pooling", r"pool"),
     ("batch norm", r"batch_?norm"),
