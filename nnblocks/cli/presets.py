@@ -25,8 +25,8 @@ TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
             "schedule": "none", "model_settings": {"mlp": {"hidden_sizes": [8]}}},
     "parity": {"model": "rnn", "epochs": 60, "batch_size": 32, "optimizer": "adam", "lr": 1e-2,
                "schedule": "none"},
-    "text": {"model": "charrnn", "epochs": 3, "batch_size": 32, "optimizer": "adam",
-             "lr": 3e-3, "schedule": "none"},
+    "text": {"model": "charrnn", "epochs": 10, "batch_size": 32, "optimizer": "adam",
+             "lr": 5e-3, "schedule": "none"},
 }
 
 #: --optimizer name → (class in nnblocks.optim, fixed settings, default learning rate)
@@ -34,7 +34,7 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
     "sgd": ("SGD", {}, 0.1),
     "momentum": ("SGD", {"momentum": 0.9}, 0.01),
     # Jacobs (1988): additive increase κ, multiplicative decrease φ, bar-delta decay θ
-    "dbd": ("DeltaBarDelta", {"kappa": 1e-4, "phi": 0.1, "theta": 0.7}, 0.01),
+    "dbd": ("DeltaBarDelta", {"kappa": 1e-4, "phi": 0.1, "theta": 0.7}, 0.05),
     "adagrad": ("Adagrad", {}, 0.01),
     "rmsprop": ("RMSprop", {}, 1e-3),
     "adam": ("Adam", {}, 1e-3),
