@@ -146,7 +146,10 @@ def backward(
             )
         else:
             gy = slot[0]
-        gxs = block.backward(node.saved, gy)
+        if block.wants_needs_grad:                     # lets it skip unneeded gradients
+            gxs = block.backward(node.saved, gy, node.needs_grad)
+        else:
+            gxs = block.backward(node.saved, gy)
         if not isinstance(gxs, tuple) or len(gxs) < len(node.inputs):
             raise TypeError(
                 f"{block.__name__}.backward must return a tuple of one gradient per input "

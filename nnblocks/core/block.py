@@ -12,6 +12,10 @@ respect to its parameters are one mechanism. :meth:`Block.apply` is the bridge t
 
 A block with several outputs returns a tuple ``y`` from ``forward`` and receives a tuple ``gy``
 (one array per output, zeros where an output got no gradient) in ``backward``.
+
+A block that sets ``wants_needs_grad = True`` gets a third argument,
+``backward(saved, gy, needs_grad)``: one bool per input, so it can skip work for inputs that need
+no gradient (the first layer of a network needs none w.r.t. the data).
 """
 
 from __future__ import annotations
@@ -66,6 +70,10 @@ class Block:
     registry: ClassVar[dict[str, type[Block]]] = {}
     #: False for blocks that never produce gradients (comparisons): they are never recorded
     differentiable: ClassVar[bool] = True
+    #: True for blocks whose ``backward(saved, gy, needs_grad)`` takes a third argument, a tuple
+    #: of bools saying which inputs need a gradient, so it can skip the others and return None
+    #: for them (e.g. a network's first Linear or Conv2d needs no gradient w.r.t. its input)
+    wants_needs_grad: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
