@@ -152,7 +152,7 @@ def max_last_axis(x: Array, m: int) -> tuple[Array, Array]:
     for offset in range(1, int((ends - starts).max())):
         idx = np.minimum(starts + offset, ends - 1)              # clamped: repeats are harmless
         v = x[..., idx]                                           # (…, m)
-        np.copyto(arg, idx, where=v > y)                          # strictly: first max wins
+        arg += (v > y) * (idx - arg)                              # strictly: first max wins
         np.maximum(y, v, out=y)
     return y, arg
 

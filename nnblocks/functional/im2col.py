@@ -240,10 +240,17 @@ def col2im_wide(gcols: Array, win: Window) -> Array:
     """
     c, kh, kw, n, length = gcols.shape
     hp, wp = win.padded_size
-    dh, dw = win.dilation
     gxp = np.zeros((c, n, hp * wp), dtype=gcols.dtype)            # (C, N, Hp Wp)
-    for a in range(kh):
-        for b in range(kw):
+    add_wide(gcols, gxp, win)
+    return gxp.reshape(c, n, hp, wp).transpose(1, 0, 2, 3)        # (N, C, Hp, Wp)
+
+
+def add_wide(gcols: Array, gxp: Array, win: Window) -> None:
+    """``gxp (C, N, H_p W_p) += col2im(gcols (C, k_h, k_w, N, L))`` for stride 1, in place."""
+    length = gcols.shape[-1]
+    wp = win.padded_size[1]
+    dh, dw = win.dilation
+    for a in range(win.kernel[0]):
+        for b in range(win.kernel[1]):
             start = a * dh * wp + b * dw
             gxp[:, :, start:start + length] += gcols[:, a, b]    # (C, N, L)
-    return gxp.reshape(c, n, hp, wp).transpose(1, 0, 2, 3)        # (N, C, Hp, Wp)
