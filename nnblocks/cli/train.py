@@ -40,7 +40,7 @@ from nnblocks.viz import plot_curves
 
 #: options that define a run; a resumed run takes them from its checkpoint
 RUN_OPTIONS = ("model", "dataset", "batch_size", "optimizer", "lr", "schedule", "seed",
-               "text_file", "data_dir")
+               "text_file", "patience")
 
 
 def build_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def resume_run(args: argparse.Namespace) -> tuple:
     if given:
         raise CLIError(f"{', '.join(given)} cannot be combined with --resume: a resumed run "
                        "keeps the settings saved in its checkpoint (only --epochs, --out, "
-                       "--quiet and --threads apply)")
+                       "--data-dir, --quiet and --threads apply)")
     resume = checkpoint_path(args.resume)
     ckpt = read_checkpoint(resume)
     config = ckpt.config
@@ -167,6 +167,10 @@ def resume_run(args: argparse.Namespace) -> tuple:
         raise CLIError(f"{resume}: not a checkpoint of nnblocks train (no run config)")
     if args.epochs is not None:
         config["epochs"] = args.epochs
+    if args.data_dir:                                   # the data may have moved
+        if "data_dir" not in config["dataset"]:
+            raise CLIError(f"--data-dir does not apply to the {config['dataset']['name']} dataset")
+        config["dataset"]["data_dir"] = str(Path(args.data_dir).expanduser().resolve())
     out = prepare_out_dir(args.out, config) if args.out else resume.parent
     run = build_run(config)
     ckpt.restore(model=run.model, optimizer=run.optimizer, scheduler=run.scheduler,

@@ -42,6 +42,7 @@ class EpochBar:
             for key in ("accuracy", "val_loss", "val_accuracy"):
                 if record.get(key) is not None:
                     postfix[key.replace("accuracy", "acc")] = f"{record[key]:.4f}"
+            postfix["samples/s"] = f"{record['samples_per_second']:.0f}"
             self.bar.set_postfix(postfix, refresh=False)
         self.bar.close()
 

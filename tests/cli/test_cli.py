@@ -15,6 +15,7 @@ import pytest
 
 from nnblocks.cli.main import main
 from nnblocks.data import DatasetNotFoundError, digits_path
+from tests.data.test_download import server  # noqa: F401 - the loopback HTTP fixture
 
 REPO = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^test accuracy \d\.\d{4}  test loss \S+  time \d+\.\d s  -> (\S+)$")
@@ -146,3 +147,38 @@ def test_sequence_task_and_demo_dispatch(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().out.strip() == "fake  a fake demo"
     assert main(["demo", "fake", "--out", str(tmp_path / "demo")]) == 0
     assert '"answer": 42.0' in capsys.readouterr().out and calls == [tmp_path / "demo"]
+
+
+def test_mnist_downloaded_from_loopback_then_cifar_from_a_directory(
+        tmp_path, capsys, monkeypatch, rng, server):  # noqa: F811 - the imported fixture
+    import gzip
+    import hashlib
+
+    import nnblocks.data.downloader as downloader
+    from tests.data.test_readers import _write_cifar_dir, idx_bytes
+
+    root, url = server
+    sources = []
+    for stem, n in (("train", 40), ("t10k", 10)):
+        for kind, array in (("images-idx3", rng.integers(0, 256, (n, 28, 28))),
+                            ("labels-idx1", rng.integers(0, 10, n))):
+            data = gzip.compress(idx_bytes(array.astype(np.uint8)))
+            (root / f"{stem}-{kind}-ubyte.gz").write_bytes(data)
+            sources.append((f"{url}{stem}-{kind}-ubyte.gz", hashlib.sha256(data).hexdigest()))
+    monkeypatch.setitem(downloader.SOURCES, "mnist", sources)
+    monkeypatch.setenv("NNBLOCKS_CACHE", str(tmp_path / "cache"))
+    argv = ["train", "--dataset", "mnist", "--model", "mlp", "--epochs", "1", "--quiet",
+            "--out", str(tmp_path / "mnist")]
+    assert main(argv) == 1                                # not there, and no --download
+    assert "--download" in capsys.readouterr().err
+    assert main([*argv, "--download"]) == 0
+    assert SUMMARY.match(capsys.readouterr().out.strip())
+    assert len(list((tmp_path / "cache" / "mnist").iterdir())) == 4
+    assert main(["evaluate", str(tmp_path / "mnist")]) == 0   # found in the cache again
+    assert "(10 examples)" in capsys.readouterr().out
+
+    _write_cifar_dir(tmp_path / "cifar", rng, counts=(4, 4, 4, 4, 4), test=6)
+    assert main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path / "cifar"),
+                 "--model", "mlp", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "c10")]) == 0
+    assert SUMMARY.match(capsys.readouterr().out.strip())
