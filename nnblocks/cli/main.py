@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from nnblocks.cli.presets import OPTIMIZERS, SCHEDULES, TRAIN_DEFAULTS
 from nnblocks.data import DATASETS
@@ -48,7 +48,17 @@ def build_parser() -> Parser:
                     description="Train, inspect and use nnblocks models.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
+    _add_train(sub)
+    _add_inspect(sub)
+    demo = sub.add_parser("demo", allow_abbrev=False, help="run a demo (--list shows them)")
+    demo.add_argument("name", nargs="?")
+    demo.add_argument("--list", action="store_true")
+    demo.add_argument("--out", help="output directory (default: runs/demo-NAME)")
+    demo.add_argument("--seed", type=int, default=0)
+    return parser
 
+
+def _add_train(sub: Any) -> None:
     train = sub.add_parser("train", allow_abbrev=False, help="train a model (default: a CNN on "
                            "the digits scikit-learn ships)")
     train.add_argument("--model", choices=list(MODELS), help="default: per dataset (cnn-bn for "
@@ -74,6 +84,8 @@ def build_parser() -> Parser:
     _common(train)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_inspect(sub: Any) -> None:
     evaluate = sub.add_parser("evaluate", allow_abbrev=False, help="loss and accuracy of a "
                               "checkpoint on its test set")
     evaluate.add_argument("checkpoint")
@@ -99,13 +111,6 @@ def build_parser() -> Parser:
     info = sub.add_parser("info", allow_abbrev=False, help="architecture, parameters per layer "
                           "and metrics of a checkpoint")
     info.add_argument("checkpoint")
-
-    demo = sub.add_parser("demo", allow_abbrev=False, help="run a demo (--list shows them)")
-    demo.add_argument("name", nargs="?")
-    demo.add_argument("--list", action="store_true")
-    demo.add_argument("--out", help="output directory (default: runs/demo-NAME)")
-    demo.add_argument("--seed", type=int, default=0)
-    return parser
 
 
 def _common(p: argparse.ArgumentParser) -> None:

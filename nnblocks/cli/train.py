@@ -23,7 +23,7 @@ from nnblocks.cli.presets import (
     schedule_config,
 )
 from nnblocks.cli.session import CLIError, Run, build_run, checkpoint_path, limit_threads
-from nnblocks.data import dataset_config
+from nnblocks.data import dataset_config, load_splits
 from nnblocks.io import atomic_write, read_checkpoint
 from nnblocks.models import model_config
 from nnblocks.train import (
@@ -117,7 +117,7 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
     else:
         config = build_config(args)
         out = prepare_out_dir(args.out, config)
-        run = _build(config, download=args.download)
+        run = new_run(config, download=args.download)
         start_epoch, history, saved = 0, [], None
     config = run.config
     atomic_write(out / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
@@ -144,9 +144,8 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
     return 0
 
 
-def _build(config: dict[str, Any], download: bool = False) -> Run:
-    from nnblocks.data import load_splits
-
+def new_run(config: dict[str, Any], download: bool = False) -> Run:
+    """Load the data, complete the config with what the data tells, build the objects."""
     splits = load_splits(config["dataset"], download=download)
     full = complete_config(config, splits)
     return build_run(full, splits=splits)
