@@ -233,8 +233,9 @@ class Conv2d(Block):
         :math:`H_o = \lfloor (H + p_t + p_b - d_h (k_h - 1) - 1) / s_h \rfloor + 1`.
 
     Hyper-parameters: ``stride``, ``padding`` (int, tuple, ``'valid'`` or ``'same'``),
-    ``dilation``, ``groups`` as in PyTorch; ``needs_input_grad`` (which of x, W, b get a
-    gradient; the others are skipped in backward); ``who`` (the name used in errors).
+    ``dilation``, ``groups`` as in PyTorch; ``needs_input_grad`` (which of x, W, b will need a
+    gradient: without W's the im2col matrix is not kept; backward also skips what the engine's
+    ``needs_grad`` excludes); ``who`` (the name used in errors).
     """
 
     @staticmethod
@@ -249,9 +250,13 @@ class Conv2d(Block):
         saved = (kept, weight, win, groups, needs_input_grad, unbatched)
         return (y[0] if unbatched else y), saved
 
+    wants_needs_grad = True
+
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array,
+                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
         cols, weight, win, groups, needs, unbatched = saved
+        needs = merge_needs(needs, needs_grad)
         gy4 = gy[None] if unbatched else gy                       # (N, O, Ho, Wo)
         gx, gw, gb = conv2d_backward(gy4, cols, weight, win, groups, needs)
         if unbatched and gx is not None:
@@ -282,9 +287,13 @@ class Conv1d(Block):
         saved = (kept, w4, win, groups, needs_input_grad, unbatched)
         return (y[0] if unbatched else y), saved
 
+    wants_needs_grad = True
+
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array,
+                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
         cols, w4, win, groups, needs, unbatched = saved
+        needs = merge_needs(needs, needs_grad)
         gy4 = (gy[None] if unbatched else gy)[:, :, None, :]      # (N, O, 1, Lo)
         gx, gw, gb = conv2d_backward(gy4, cols, w4, win, groups, needs)
         if gx is not None:
@@ -295,6 +304,14 @@ class Conv1d(Block):
 
 
 # ---------------------------------------------------------------------- wrappers
+def merge_needs(forward: Needs, backward: tuple[bool, ...] | None) -> Needs:
+    """Which of (x, W, b) get a gradient: what the wrapper announced to ``forward`` (it decides
+    what is saved) and, when the engine passes it, the node's ``needs_grad``."""
+    if backward is None:
+        return forward
+    return tuple(bool(f and b) for f, b in zip(forward, backward))
+
+
 def needs_input_grad(*inputs: Any) -> tuple[bool, ...]:
     """For each input, whether backward must produce its gradient (recording and requires_grad).
     """

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.conv import Needs, batched, check_float, needs_input_grad
+from nnblocks.functional.conv import (
+    Needs,
+    batched,
+    check_float,
+    merge_needs,
+    needs_input_grad,
+)
 from nnblocks.functional.im2col import (
     Window,
     as_tuple,
@@ -137,9 +143,13 @@ class LocallyConnected2d(Block):
                  unbatched)
         return (y[0] if unbatched else y), saved
 
+    wants_needs_grad = True
+
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array,
+                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
         cols_l, weight, win, needs, unbatched = saved
+        needs = merge_needs(needs, needs_grad)
         gx, gw, gb = local_backward(gy[None] if unbatched else gy, cols_l, weight, win, needs)
         if unbatched and gx is not None:
             gx = gx[0]
@@ -167,9 +177,13 @@ class LocallyConnected1d(Block):
                  unbatched)
         return (y[0] if unbatched else y), saved
 
+    wants_needs_grad = True
+
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array,
+                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
         cols_l, w6, win, needs, unbatched = saved
+        needs = merge_needs(needs, needs_grad)
         gy4 = (gy[None] if unbatched else gy)[:, :, None]         # (N, O, 1, Lo)
         gx, gw, gb = local_backward(gy4, cols_l, w6, win, needs)
         if gx is not None:

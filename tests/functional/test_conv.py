@@ -50,6 +50,10 @@ def test_gradients_not_needed_are_not_computed(rng) -> None:
     y, saved = Conv2d.forward(x, w, None, padding=1, needs_input_grad=(True, False, False))
     gx, gw, gb = Conv2d.backward(saved, np.ones_like(y))
     assert gx.shape == x.shape and gw is None and gb is None
+    # the engine's needs_grad (Block.wants_needs_grad) also skips work
+    y, saved = Conv2d.forward(x, w, None)
+    gx, gw, gb = Conv2d.backward(saved, np.ones_like(y), (False, True, False))
+    assert gx is None and gw.shape == w.shape and gb is None
     # through the wrapper: a constant input gets no gradient, the weight does
     wt = nb.tensor(w, requires_grad=True)
     F.conv2d(nb.tensor(x), wt, stride=2).sum().backward()
