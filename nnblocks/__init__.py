@@ -36,6 +36,18 @@ from nnblocks.functional import (
 
 __version__ = "0.1.0"
 
+#: subpackages imported on first use (``nb.data``, ``nb.bayes`` ...), keeping ``import nnblocks``
+#: light: they pull in tqdm, JSON/file handling or plotting that pure model code never needs
+_LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "train", "viz")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"nnblocks.{name}")
+    raise AttributeError(f"module 'nnblocks' has no attribute '{name}'")
+
 __all__ = [
     "Block",
     "Tensor",
