@@ -13,11 +13,14 @@ The optimizers are nnblocks' (``optim.SGD``; ``optim.SGD(momentum=0.9)``, the le
 :math:`v = m v - \alpha \nabla f,\; w = w + v` with m = 0.9; ``optim.DeltaBarDelta`` (Jacobs
 1988) with :math:`\kappa = 0.2\,\epsilon_0, \phi = 0.3, \theta = 0.7`; ``optim.Adagrad``;
 ``optim.RMSprop`` with the lecture's decay rate 0.9; ``optim.Adam`` with the lecture's
-:math:`\beta_1 = 0.9, \beta_2 = 0.999, \epsilon = 10^{-8}`). Learning rates are not a matter of
-taste: for each method and problem the demo runs every rate of :data:`LEARNING_RATES` and keeps
-the one with the lowest mean of :math:`\log f` over the second half of the run (where it has
-got to, robust to a lucky last step; a diverging run counts as infinitely bad), so that each
-method is shown at its best.
+:math:`\beta_1 = 0.9, \beta_2 = 0.999, \epsilon = 10^{-8}`, and with Kingma & Ba's bias
+correction of m and v, which the lecture's three-line version leaves out). PyTorch's momentum
+form :math:`b = m b + \nabla f,\; w = w - \alpha b` is the lecture's with :math:`v = -\alpha b`.
+
+Learning rates are not a matter of taste: for each method and problem the demo runs every rate
+of :data:`LEARNING_RATES` and keeps the one with the lowest mean of :math:`\log f` over the
+second half of the run (where it has got to, robust to a lucky last step; a diverging run counts
+as infinitely bad), so that each method is shown at its best.
 
 What it shows: on the quadratic plain SGD's rate is capped by the steep direction (a larger one
 diverges), so it crawls along the flat one, while the per-parameter rates of delta-bar-delta,
@@ -153,8 +156,8 @@ def format_results(results: dict) -> str:
 
 def _contours(ax: Any, problem: str) -> None:
     function, start, minimum, _, (x0, x1, y0, y1) = PROBLEMS[problem]
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
-    values = function(np.stack([gx, gy]))                                  # (200, 200)
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 150), np.linspace(y0, y1, 150))
+    values = function(np.stack([gx, gy]))                                  # (150, 150)
     levels = np.geomspace(max(values.min(), 1e-3), values.max(), 14)
     ax.contour(gx, gy, values, levels=levels, colors="gray", linewidths=0.6)
     ax.plot(*minimum, marker="*", markersize=14, color="black")
@@ -168,7 +171,7 @@ def _contours(ax: Any, problem: str) -> None:
 
 
 def _figure(runs: dict, results: dict, out_dir: Path) -> str | None:
-    fig = new_figure(12.0, 8.0)
+    fig = new_figure(10.0, 6.8)
     if fig is None:
         return None
     axes = fig.subplots(2, 2, gridspec_kw={"width_ratios": [1.2, 1]})
@@ -179,7 +182,7 @@ def _figure(runs: dict, results: dict, out_dir: Path) -> str | None:
         for i, (method, r) in enumerate(runs[problem].items()):
             label = f"{method} (lr {r['lr']:g})"
             path_ax.plot(r["points"][:, 0], r["points"][:, 1], color=COLORS[i], linewidth=1.2,
-                         marker=".", markersize=2, label=label)
+                         label=label)
             losses = np.maximum(np.array(r["losses"]), 1e-30)
             loss_ax.semilogy(np.arange(len(losses)), losses, color=COLORS[i], label=label)
         path_ax.set_title(f"{titles[problem]}: trajectories", fontsize=10)
@@ -187,6 +190,7 @@ def _figure(runs: dict, results: dict, out_dir: Path) -> str | None:
                           "(each at its best lr)", fontsize=10)
         loss_ax.set_xlabel("step")
         loss_ax.set_ylabel("f(x, y)")
-        loss_ax.set_ylim(1e-16, None)
+        lowest = min(float(np.min(r["losses"])) for r in runs[problem].values())
+        loss_ax.set_ylim(max(1e-16, lowest / 10), None)
         loss_ax.legend(fontsize=8, loc="lower left")
     return save(fig, out_dir, "optimizers.png")

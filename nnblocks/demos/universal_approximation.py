@@ -8,11 +8,13 @@ compact set: for every continuous f and :math:`\varepsilon > 0` some N and weigh
 learning; here the network is also *trained*, to show that gradient descent finds such weights.
 
 Target: :math:`f(x) = \sin x + 0.8\, e^{-((x - 1)/0.3)^2}` on :math:`[-\pi, \pi]` (a sine plus a
-narrow bump). For each width N, ``Linear(1, N) → Sigmoid → Linear(N, 1)`` (float64) starts from
-Cybenko's constructive picture — N steep sigmoids :math:`\sigma(s (x - c_j))` with their centres
+narrow bump). For each width N the network is ``Linear(1, N) → Sigmoid → Linear(N, 1,
+bias=False)`` in float64 — exactly Cybenko's sum: hidden weights :math:`y_j` and biases
+:math:`\theta_j`, output weights :math:`\alpha_j`, no output bias. It starts from Cybenko's
+constructive picture — N steep sigmoids :math:`\sigma(s (x - c_j))` with their centres
 :math:`c_j` spread evenly over the interval and steepness :math:`s` growing with N — its output
-layer is set by least squares, and then all parameters are trained with Adam on the mean squared
-error. The max error :math:`\max_x |G(x) - f(x)|` on a fine grid falls as N grows.
+weights are set by least squares, and then all parameters are trained with Adam on the mean
+squared error. The max error :math:`\max_x |G(x) - f(x)|` on a fine grid falls as N grows.
 """
 
 from __future__ import annotations
@@ -44,11 +46,12 @@ def target(x: np.ndarray) -> np.ndarray:
 
 
 def one_hidden_layer(width: int, rng: np.random.Generator) -> nn.Sequential:
-    """``Linear(1, width) → Sigmoid → Linear(width, 1)`` in float64."""
+    r"""``Linear(1, width) → Sigmoid → Linear(width, 1, bias=False)`` in float64: the sum
+    :math:`\sum_j \alpha_j \sigma(y_j x + \theta_j)`."""
     return nn.Sequential(
         nn.Linear(1, width, dtype=np.float64, rng=rng),
         nn.Sigmoid(),
-        nn.Linear(width, 1, dtype=np.float64, rng=rng),
+        nn.Linear(width, 1, bias=False, dtype=np.float64, rng=rng),
     )
 
 
@@ -63,10 +66,7 @@ def _spread_steps(net: nn.Sequential, x: np.ndarray, y: np.ndarray, low: float,
     net[0].bias.data[:] = -slope * centres
     with nb.no_grad():
         hidden = net[1](net[0](nb.tensor(x))).data                          # (P, N)
-    design = np.hstack([hidden, np.ones((len(x), 1))])                      # (P, N + 1)
-    coef = np.linalg.lstsq(design, y[:, 0], rcond=None)[0]                  # (N + 1,)
-    net[2].weight.data[0] = coef[:-1]
-    net[2].bias.data[0] = coef[-1]
+    net[2].weight.data[0] = np.linalg.lstsq(hidden, y[:, 0], rcond=None)[0]   # (N,)
 
 
 def fit(width: int, x: np.ndarray, y: np.ndarray, steps: int, rng: np.random.Generator,
