@@ -27,6 +27,7 @@ decision boundaries on these representations at the same time". The demo shows
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -201,34 +202,31 @@ def format_results(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _figure(model: nn.Sequential, initial: np.ndarray, test_x: np.ndarray, results: dict,
-            out_dir: Path) -> str | None:
-    fig = new_figure(14.0, 6.4)
-    if fig is None:
-        return None
-    outer = fig.add_gridspec(1, 2, width_ratios=[2.3, 1])
-    left = outer[0].subgridspec(5, 9, hspace=0.6)
+def _row_label(fig: Any, cell: Any, text: str) -> None:
+    ax = fig.add_subplot(cell)
+    ax.axis("off")
+    ax.text(1.0, 0.5, text, ha="right", va="center", fontsize=9)
+
+
+def _draw_layers(fig: Any, grid: Any, model: nn.Sequential, initial: np.ndarray,
+                 test_x: np.ndarray) -> None:
+    """Rows of the figure's left part: filters at init and trained, feature maps of one digit,
+    and the digits that excite block-2 units most."""
     trained = model[0].weight.data
     limit = float(max(np.abs(initial).max(), np.abs(trained).max()))
-    for j in range(8):
-        show_image(fig.add_subplot(left[0, j + 1]), initial[j, 0], f"{j}", cmap="RdBu_r",
-                   vmin=-limit, vmax=limit)
-        show_image(fig.add_subplot(left[1, j + 1]), trained[j, 0], f"{j}", cmap="RdBu_r",
-                   vmin=-limit, vmax=limit)
-    for row, text in ((0, "layer-1 filters\nat init"), (1, "layer-1 filters\ntrained")):
-        ax = fig.add_subplot(left[row, 0])
-        ax.axis("off")
-        ax.text(1.0, 0.5, text, ha="right", va="center", fontsize=9)
+    for row, weights in ((0, initial), (1, trained)):
+        for j in range(8):
+            show_image(fig.add_subplot(grid[row, j + 1]), weights[j, 0], f"{j}", cmap="RdBu_r",
+                       vmin=-limit, vmax=limit)
+    _row_label(fig, grid[0, 0], "layer-1 filters\nat init")
+    _row_label(fig, grid[1, 0], "layer-1 filters\ntrained")
     digit = test_x[0]
     maps1, maps2 = feature_maps(model, digit)
-    show_image(fig.add_subplot(left[2, 0]), digit[0], "input")
+    show_image(fig.add_subplot(grid[2, 0]), digit[0], "input")
     for j in range(8):
-        show_image(fig.add_subplot(left[2, j + 1]), maps1[j], f"block 1 · {j}", cmap="magma")
-    for j in range(8):
-        show_image(fig.add_subplot(left[3, j + 1]), maps2[j], f"block 2 · {j}", cmap="magma")
-    ax = fig.add_subplot(left[3, 0])
-    ax.axis("off")
-    ax.text(1.0, 0.5, "its feature\nmaps (ReLU)", ha="right", va="center", fontsize=9)
+        show_image(fig.add_subplot(grid[2, j + 1]), maps1[j], f"block 1 · {j}", cmap="magma")
+        show_image(fig.add_subplot(grid[3, j + 1]), maps2[j], f"block 2 · {j}", cmap="magma")
+    _row_label(fig, grid[3, 0], "its feature\nmaps (ReLU)")
     # Zeiler & Fergus style: the held-out digits that excite a block-2 unit most
     with nb.no_grad():
         h = nb.tensor(test_x)
@@ -237,16 +235,16 @@ def _figure(model: nn.Sequential, initial: np.ndarray, test_x: np.ndarray, resul
     strength = h.data.max(axis=(2, 3))                                     # (N, 16)
     for j in range(8):
         best = int(np.argmax(strength[:, j]))
-        show_image(fig.add_subplot(left[4, j + 1]), test_x[best, 0], f"top of unit {j}")
-    ax = fig.add_subplot(left[4, 0])
-    ax.axis("off")
-    ax.text(1.0, 0.5, "digit exciting\nblock-2 unit most", ha="right", va="center", fontsize=9)
+        show_image(fig.add_subplot(grid[4, j + 1]), test_x[best, 0], f"top of unit {j}")
+    _row_label(fig, grid[4, 0], "digit exciting\nblock-2 unit most")
 
-    right = outer[1].subgridspec(2, 1, hspace=0.45)
+
+def _draw_hierarchy(fig: Any, grid: Any, results: dict) -> None:
+    """The figure's right part: Fisher ratio and nearest-class-mean accuracy per stage."""
     stages = np.arange(len(results["stages"]))
     for k, (key, label) in enumerate((("fisher", "Fisher ratio J (held out)"),
                                       ("nearest_mean", "nearest-class-mean accuracy"))):
-        ax = fig.add_subplot(right[k])
+        ax = fig.add_subplot(grid[k])
         ax.plot(stages, results[f"{key}_trained"], marker="o", color=COLORS[3],
                 label="trained")
         ax.plot(stages, results[f"{key}_init"], marker="s", linestyle="--", color=COLORS[7],
@@ -261,4 +259,14 @@ def _figure(model: nn.Sequential, initial: np.ndarray, test_x: np.ndarray, resul
                          f"{results['test_accuracy']:.3f})", fontsize=10)
         else:
             ax.set_xlabel("stage")
+
+
+def _figure(model: nn.Sequential, initial: np.ndarray, test_x: np.ndarray, results: dict,
+            out_dir: Path) -> str | None:
+    fig = new_figure(14.0, 6.4)
+    if fig is None:
+        return None
+    outer = fig.add_gridspec(1, 2, width_ratios=[2.3, 1])
+    _draw_layers(fig, outer[0].subgridspec(5, 9, hspace=0.6), model, initial, test_x)
+    _draw_hierarchy(fig, outer[1].subgridspec(2, 1, hspace=0.45), results)
     return save(fig, out_dir, "features.png")
