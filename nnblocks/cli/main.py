@@ -55,6 +55,8 @@ def build_parser() -> Parser:
     demo.add_argument("--list", action="store_true")
     demo.add_argument("--out", help="output directory (default: runs/demo-NAME)")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    _common(demo)
     return parser
 
 
@@ -123,8 +125,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from nnblocks.cli.session import CLIError
-    from nnblocks.demos import registry
+    from nnblocks.cli.session import CLIError, limit_threads
+    from nnblocks.demos import format_results, registry
 
     demos = registry()
     if args.list or not args.name:
@@ -139,8 +141,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CLIError(f"cannot write to the output directory {out}: {e.strerror or e}") from None
+    limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the demo
     result = demos[args.name][1](out, rng=np.random.default_rng(args.seed))
-    print(json.dumps(result, indent=2, default=str))
+    report = None if args.json else format_results(args.name, result)
+    print(report if report is not None else json.dumps(result, indent=2, default=str))
     print(f"-> {out}")
     return 0
 

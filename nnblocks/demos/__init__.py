@@ -92,7 +92,9 @@ def registry() -> dict[str, tuple[str, Callable[..., Any]]]:
 
 def format_results(name: str, results: dict) -> str | None:
     """The text report of demo ``name``'s ``results`` (its module's ``format_results``), or None
-    if the module has none."""
+    if the module has none (or the demo is not one of the registered modules)."""
+    if name not in _DEMOS:
+        return None
     module_name = _DEMOS[name][1].split(":")[0]
     formatter = getattr(importlib.import_module(module_name), "format_results", None)
     return None if formatter is None else formatter(results)
