@@ -2,6 +2,10 @@
 
 Broadcasting: each block returns gradients of the broadcast shape; the core sums them back to
 each input's own shape (:func:`nnblocks.core.broadcast.unbroadcast`).
+
+Result dtypes follow PyTorch, not NumPy, where the two differ (:func:`promote`): a float32 tensor
+combined with an integer or bool tensor, or with a 0-d float64 tensor, stays float32, and integer
+data that must become floating (``int / int``, ``int * 0.5``, ``exp(int)``) becomes float32.
 """
 
 from __future__ import annotations
@@ -10,9 +14,83 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import Block, Tensor
+from nnblocks.core import DEFAULT_DTYPE, Block, Tensor
 
 Array = np.ndarray
+
+#: PyTorch's type categories: a higher category always wins a promotion
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+#: the dtype a Python number takes when its category wins (``torch.get_default_dtype()``)
+_SCALAR_DTYPE = {bool: np.dtype(bool), int: np.dtype(np.int64), float: DEFAULT_DTYPE,
+                 complex: np.dtype(np.complex64)}
+_PYTHON_NUMBERS = (bool, int, float)
+
+
+def _rank(x: Any) -> tuple[int, int, np.dtype]:
+    """``(category, tier, dtype)`` of an operand: tier 2 for arrays with dims, 1 for 0-d arrays,
+    0 for Python numbers (which carry no dtype of their own)."""
+    if isinstance(x, np.ndarray):
+        return _CATEGORY[x.dtype.kind], (2 if x.ndim else 1), x.dtype
+    kind = type(x) if type(x) in _SCALAR_DTYPE else complex
+    dtype = _SCALAR_DTYPE[kind]
+    return _CATEGORY[dtype.kind], 0, dtype
+
+
+def result_dtype(*operands: Any) -> np.dtype:
+    """The dtype PyTorch gives an element-wise operation on ``operands`` (arrays, Python numbers).
+
+    The highest category (bool < integer < floating < complex) wins; among the operands of that
+    category, arrays with dimensions outrank 0-d arrays, which outrank Python numbers; a Python
+    number that wins gives the default dtype of its category (float32 for floats).
+
+    >>> result_dtype(np.zeros(2, np.float32), np.zeros(2, np.int64))
+    dtype('float32')
+    >>> result_dtype(np.zeros(2, np.float32), np.array(1.0))      # a 0-d float64 array
+    dtype('float32')
+    >>> result_dtype(np.zeros(2, np.int64), 0.5)
+    dtype('float32')
+    """
+    ranks = [_rank(x) for x in operands]
+    category = max(r[0] for r in ranks)
+    tier = max(r[1] for r in ranks if r[0] == category)
+    return np.result_type(*[r[2] for r in ranks if r[0] == category and r[1] == tier])
+
+
+def promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
+    """``a`` and ``b`` with their arrays cast to :func:`result_dtype` where NumPy would differ.
+
+    NumPy promotes float32 with int64 (or with a 0-d float64 array) to float64, and int64 with a
+    Python float to float64; PyTorch keeps float32 in the first two cases and uses float32 in the
+    third. Python numbers stay as they are (NumPy treats them as weak, so the cast arrays decide).
+    ``floating=True`` (true division) turns an integer or bool result into float32, like PyTorch.
+    The common cases (equal dtypes, a floating array with a Python number) return at once.
+    """
+    if type(a) is np.ndarray:
+        if type(b) is np.ndarray:
+            if a.dtype == b.dtype and (a.dtype.kind == "f" or not floating):
+                return a, b
+        elif type(b) in _PYTHON_NUMBERS and a.dtype.kind == "f":
+            return a, b
+    elif type(b) is np.ndarray and type(a) in _PYTHON_NUMBERS and b.dtype.kind == "f":
+        return a, b
+    if not isinstance(a, (np.ndarray, *_PYTHON_NUMBERS, complex)):
+        a = np.asarray(a)                              # lists and other array-likes
+    if not isinstance(b, (np.ndarray, *_PYTHON_NUMBERS, complex)):
+        b = np.asarray(b)
+    dtype = result_dtype(a, b)
+    if floating and dtype.kind in "biu":
+        dtype = DEFAULT_DTYPE
+    if isinstance(a, np.ndarray) and a.dtype != dtype:
+        a = a.astype(dtype)
+    if isinstance(b, np.ndarray) and b.dtype != dtype:
+        b = b.astype(dtype)
+    return a, b
+
+
+def _floating(x: Any) -> Any:
+    """Integer or bool data as float32 (PyTorch's default dtype) for exp, log, sqrt."""
+    x = np.asarray(x)
+    return x.astype(DEFAULT_DTYPE) if x.dtype.kind in "biu" else x
 
 
 def _broadcast_error(name: str, a: Any, b: Any) -> ValueError:
@@ -35,6 +113,7 @@ class Add(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
+        a, b = promote(a, b)
         try:
             return a + b, None
         except ValueError:
@@ -55,6 +134,7 @@ class Sub(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
+        a, b = promote(a, b)
         try:
             return a - b, None
         except ValueError:
@@ -75,6 +155,7 @@ class Mul(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a, b = promote(a, b)
         try:
             return a * b, (a, b)
         except ValueError:
@@ -97,6 +178,7 @@ class Div(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a, b = promote(a, b, floating=True)                      # int / int is float32
         try:
             y = a / b
         except ValueError:
@@ -143,6 +225,7 @@ class Pow(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a, b = promote(a, b)
         try:
             y = np.power(a, b)
         except ValueError:
@@ -170,7 +253,7 @@ class Exp(Block):
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
-        y = np.exp(x)
+        y = np.exp(_floating(x))
         return y, y
 
     @staticmethod
@@ -187,6 +270,7 @@ class Log(Block):
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
+        x = _floating(x)
         return np.log(x), x
 
     @staticmethod
@@ -203,7 +287,7 @@ class Sqrt(Block):
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
-        y = np.sqrt(x)
+        y = np.sqrt(_floating(x))
         return y, y
 
     @staticmethod
@@ -240,6 +324,7 @@ class Maximum(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a, b = promote(a, b)
         try:
             return np.maximum(a, b), (a, b)
         except ValueError:
@@ -264,6 +349,7 @@ class Minimum(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+        a, b = promote(a, b)
         try:
             return np.minimum(a, b), (a, b)
         except ValueError:
@@ -318,7 +404,11 @@ class Where(Block):
                 f"where: condition {condition.shape}, a {np.shape(a)} and b {np.shape(b)} "
                 "cannot be broadcast together"
             ) from None
-        return np.where(condition, a, b), condition
+        a, b = promote(a, b)
+        y = np.where(condition, a, b)
+        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
+            y = y.astype(result_dtype(a, b))            # two Python numbers: float32, as torch
+        return y, condition
 
     @staticmethod
     def backward(condition: Array, gy: Array) -> tuple[None, Array, Array]:
@@ -338,8 +428,7 @@ class MatMul(Block):
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
-        a = np.asarray(a)
-        b = np.asarray(b)
+        a, b = promote(np.asarray(a), np.asarray(b))
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: both operands need ≥ 1 dim, got {a.shape} and {b.shape}")
         ka = a.shape[-1]

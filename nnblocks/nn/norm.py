@@ -37,6 +37,19 @@ def _affine_parameters(module: Module, shape: tuple[int, ...], weight: bool, bia
         module.register_parameter("bias", None)
 
 
+def _check_dtype(module: Module, x: Any) -> None:
+    """The input must have the dtype of the module's parameters (or running statistics), as
+    PyTorch demands: a float64 batch through a float32 layer is a mistake, not a promotion."""
+    states = [p.data for p in module._parameters.values() if p is not None]
+    states += [b for b in module._buffers.values() if b is not None and b.dtype.kind == "f"]
+    dtype = np.asarray(getattr(x, "data", x)).dtype
+    if states and dtype != states[0].dtype:
+        raise TypeError(
+            f"{module!r}: input has dtype {dtype} but the layer's parameters have dtype "
+            f"{states[0].dtype}; cast one of them (module.double() / .float(), x.astype(...))"
+        )
+
+
 def _check_channels(module: Module, x: Any, expected: int) -> None:
     shape = _shape_of(x)
     if len(shape) < 2 or shape[1] != expected:
@@ -106,6 +119,7 @@ class _BatchNorm(Module):
         if len(shape) not in self._expected_dims:
             raise ValueError(f"{self!r}: expected input of shape {self._layout}, got {shape}")
         _check_channels(self, x, self.num_features)
+        _check_dtype(self, x)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
@@ -185,6 +199,7 @@ class GroupNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _check_channels(self, x, self.num_channels)
+        _check_dtype(self, x)
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -225,6 +240,7 @@ class LayerNorm(Module):
                 f"{self!r}: input of shape {shape} does not end with normalized_shape "
                 f"{self.normalized_shape}"
             )
+        _check_dtype(self, x)
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

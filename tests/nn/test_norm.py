@@ -117,7 +117,7 @@ def test_batchnorm_errors() -> None:
     with pytest.raises(ValueError, match=r"BatchNorm1d.*\(N, C\) or \(N, C, L\)"):
         nn.BatchNorm1d(3)(nb.tensor(np.zeros((2, 3, 4, 4))))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
-        nn.BatchNorm1d(3)(nb.tensor(np.zeros((1, 3))))
+        nn.BatchNorm1d(3)(nb.tensor(np.zeros((1, 3), dtype=np.float32)))
 
 
 @pytest.mark.parametrize("module, shape", [(nn.BatchNorm1d(3), (4, 3, 2)),
@@ -222,3 +222,17 @@ def test_norms_keep_float32(rng) -> None:
     bn = nn.BatchNorm1d(4)
     bn(x)
     assert bn.running_mean.dtype == np.float32 and bn.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("module, shape", [(nn.BatchNorm1d(3), (2, 3)),
+                                           (nn.BatchNorm2d(3, affine=False), (2, 3, 2, 2)),
+                                           (nn.GroupNorm(1, 3), (2, 3, 4)),
+                                           (nn.LayerNorm(3), (2, 3))],
+                         ids=["bn1d", "bn2d-no-affine", "gn", "ln"])
+def test_norms_refuse_an_input_of_another_dtype_like_torch(module, shape) -> None:
+    # PyTorch: "mixed dtype (CPU): all inputs must share same datatype"; no silent float64
+    name = type(module).__name__
+    with pytest.raises(TypeError, match=rf"{name}\(.*input has dtype float64 but the layer's "
+                                        r"parameters have dtype float32"):
+        module(nb.tensor(np.zeros(shape)))
+    assert module.double()(nb.tensor(np.ones(shape))).dtype == np.float64
