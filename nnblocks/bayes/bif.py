@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnblocks.bayes.errors import BayesNetError
+from nnblocks.bayes.errors import BayesNetError, CPTError
 from nnblocks.bayes.network import BayesNet
 
 _TOKEN = re.compile(
@@ -87,7 +87,16 @@ def parse_bif(text: str, *, renormalize: bool = False) -> BayesNet:
     for var in variables:
         if var not in by_child:
             raise BIFError(f"variable '{var}' has no probability block")
-        net.set_cpt(var, _table(net, by_child[var], renormalize))
+        try:
+            net.set_cpt(var, _table(net, by_child[var], renormalize))
+        except CPTError as exc:
+            if "sums to" not in str(exc):
+                raise
+            # published files (alarm, barley, munin, ...) round their numbers to 1e-7 or so
+            raise CPTError(
+                f"line {by_child[var].line}: {exc}\nIf the file only rounds its numbers, "
+                f"read_bif(..., renormalize=True) divides every row by its sum."
+            ) from None
     return net
 
 

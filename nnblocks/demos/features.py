@@ -254,7 +254,7 @@ def _draw_hierarchy(fig: Any, grid: Any, results: dict) -> None:
         ax.set_ylabel(label, fontsize=9)
         ax.legend(fontsize=8)
         if k == 0:
-            ax.set_yscale("log")
+            ax.set_ylim(0.0, None)
             ax.set_title(f"Hierarchy: classes separate layer by layer\n(test accuracy "
                          f"{results['test_accuracy']:.3f})", fontsize=10)
         else:

@@ -161,11 +161,12 @@ def _figure(maps: dict, results: dict, out_dir: Path) -> str | None:
     ):
         va, vb = a[0, 0, row, columns], b[0, 0, row, columns]
         same = np.abs(va - vb) <= 1e-12 * max(float(np.abs(a).max()), 1e-300)
-        ax.plot(columns, va, marker="o", color=COLORS[0], label="input")
+        ax.plot(columns, va, marker="o", color=COLORS[0], label="output for the image")
         ax.plot(columns, vb, marker="s", linestyle="--", color=COLORS[1],
-                label="input shifted 1 pixel")
+                label="output for the image shifted 1 pixel")
         ax.scatter(columns[same], va[same], s=120, facecolors="none", edgecolors="green",
                    label=f"unchanged ({int(same.sum())}/{len(same)})")
+        ax.set_xticks(columns[::3])
         ax.set_xlabel("column (one image row, channel 0)")
         ax.set_ylabel("output value")
         ax.set_title(title, fontsize=10)
