@@ -22,9 +22,11 @@ def _check_grad_dtype(dtype: np.dtype, who: str) -> None:
 class Tensor:
     """An n-dimensional array that can record how it was computed.
 
-    ``data`` is a NumPy array; ``grad`` is ``None`` until a backward pass accumulates
-    dL/d(this tensor) into it (an array of the same shape and dtype). A tensor produced by a
-    block while recording holds the graph :class:`~nnblocks.core.block.Node` that made it.
+    ``data`` is a NumPy array (shared, not copied, and its dtype kept; Python numbers and lists
+    of floats become float32, as with :func:`tensor`); ``grad`` is ``None`` until a backward
+    pass accumulates dL/d(this tensor) into it (an array of the same shape and dtype). A tensor
+    produced by a block while recording holds the graph :class:`~nnblocks.core.block.Node` that
+    made it.
 
     Arithmetic operators (``+ - * / ** @``, unary ``-``), comparisons, indexing and methods such
     as ``sum``, ``mean``, ``reshape`` are attached by :mod:`nnblocks.functional`, each one a block.
@@ -43,6 +45,10 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        elif not isinstance(data, (np.ndarray, np.generic)):
+            data = np.asarray(data)                    # Python numbers and lists: floats are
+            if data.dtype.kind == "f":                 # float32, as in torch.Tensor/nb.tensor
+                data = data.astype(DEFAULT_DTYPE)
         self.data: np.ndarray = np.asarray(data)
         self.grad: np.ndarray | None = None
         self._node = None

@@ -15,6 +15,15 @@ def test_python_floats_become_float32(data):
     assert nb.tensor(data).dtype == np.float32
 
 
+@pytest.mark.parametrize("data", [1.5, [1.0, 2.0], [[1, 2.5]]])
+def test_tensor_class_from_python_floats_is_float32_like_torch_tensor(data):
+    assert Tensor(data).dtype == np.float32
+    assert Tensor(data, requires_grad=True).requires_grad
+    assert Tensor(np.zeros(2)).dtype == np.float64              # arrays keep their dtype
+    assert Tensor(np.float64(2.0)).dtype == np.float64
+    assert Tensor([1, 2]).dtype == np.int64
+
+
 @pytest.mark.parametrize("data,dtype", [(3, np.int64), ([1, 2], np.int64), (True, np.bool_)])
 def test_python_ints_and_bools_keep_their_kind(data, dtype):
     assert nb.tensor(data).dtype == dtype
