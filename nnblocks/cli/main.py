@@ -30,16 +30,22 @@ class Parser(argparse.ArgumentParser):
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
@@ -164,10 +170,14 @@ def _dispatch(args: argparse.Namespace, started: float) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 on success)."""
+    import numpy as np
+
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args, started)
+        # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
+        with np.errstate(all="ignore"):
+            return _dispatch(args, started)
     except KeyboardInterrupt:
         print("nnblocks: interrupted", file=sys.stderr)
         return 130

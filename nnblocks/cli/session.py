@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.cli.presets import make_optimizer, make_scheduler
-from nnblocks.data import ArrayDataset, DataLoader, Splits, load_splits
+from nnblocks.data import DATASETS, ArrayDataset, DataLoader, Splits, dataset_config, load_splits
 from nnblocks.io import Checkpoint, read_checkpoint
 from nnblocks.models import build_model, loss_for
 
@@ -74,6 +74,25 @@ def build_run(config: dict[str, Any], splits: Splits | None = None) -> Run:
                train, val, test, np.random.default_rng(train_seed))
 
 
+#: what a checkpoint's config needs for ``--resume`` (evaluate, predict and sample need fewer)
+RUN_KEYS = ("dataset", "model", "optimizer", "schedule", "epochs", "batch_size", "seed")
+
+
+def check_run_config(path: Path, config: Any, keys: tuple[str, ...] = RUN_KEYS) -> None:
+    """``CLIError`` unless ``config`` is a run config of ``nnblocks train`` with ``keys``."""
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+        raise CLIError(f"{path}: the checkpoint has no model config (not written by "
+                       "nnblocks train); load it with nnblocks.io.load_checkpoint instead")
+    missing = [k for k in keys if k not in config]
+    dataset = config.get("dataset")
+    if isinstance(dataset, dict) and dataset.get("name") in DATASETS:
+        missing += [f"dataset.{k}" for k in dataset_config(dataset["name"]) if k not in dataset]
+    elif "dataset" in keys:
+        missing.append(f"a dataset name among {', '.join(DATASETS)}")
+    if missing:
+        raise CLIError(f"{path}: the run config lacks {', '.join(missing)}")
+
+
 def checkpoint_path(path: str | Path) -> Path:
     """A checkpoint file, or a run directory standing for its ``checkpoint.npz``."""
     path = Path(path).expanduser()
@@ -86,9 +105,7 @@ def load_trained(path: str | Path) -> tuple[Checkpoint, dict[str, Any], Any]:
     path = checkpoint_path(path)
     ckpt = read_checkpoint(path)
     config = ckpt.config
-    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
-        raise CLIError(f"{path}: the checkpoint has no model config (not written by "
-                       "nnblocks train); load it with nnblocks.io.load_checkpoint instead")
+    check_run_config(path, config, keys=("dataset", "model"))
     try:
         model = build_model(config["model"])
     except ValueError as e:

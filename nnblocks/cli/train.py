@@ -22,7 +22,14 @@ from nnblocks.cli.presets import (
     optimizer_config,
     schedule_config,
 )
-from nnblocks.cli.session import CLIError, Run, build_run, checkpoint_path, limit_threads
+from nnblocks.cli.session import (
+    CLIError,
+    Run,
+    build_run,
+    check_run_config,
+    checkpoint_path,
+    limit_threads,
+)
 from nnblocks.data import dataset_config, load_splits
 from nnblocks.io import atomic_write, read_checkpoint
 from nnblocks.models import model_config
@@ -60,6 +67,13 @@ def build_config(args: argparse.Namespace) -> dict[str, Any]:
         overrides["path"] = str(Path(args.text_file).expanduser().resolve())
     data_config = dataset_config(dataset, **overrides)
     optimizer = args.optimizer or defaults["optimizer"]
+    schedule = args.schedule or defaults["schedule"]
+    if optimizer == "dbd" and schedule != "none":
+        if args.schedule is not None:
+            raise CLIError(f"--schedule {schedule} does not apply to --optimizer dbd: "
+                           "delta-bar-delta adapts its own rate per weight (--lr only sets "
+                           "where they start)")
+        schedule = "none"
     lr = args.lr
     if lr is None:
         lr = defaults["lr"] if optimizer == defaults["optimizer"] else OPTIMIZERS[optimizer][2]
@@ -70,7 +84,7 @@ def build_config(args: argparse.Namespace) -> dict[str, Any]:
         "model_name": model,
         "model_settings": defaults.get("model_settings", {}).get(model, {}),
         "optimizer": optimizer_config(optimizer, lr),
-        "schedule": schedule_config(args.schedule or defaults["schedule"], epochs),
+        "schedule": schedule_config(schedule, epochs),
         "epochs": epochs,
         "batch_size": args.batch_size or defaults["batch_size"],
         "seed": args.seed if args.seed is not None else 0,
@@ -162,21 +176,24 @@ def resume_run(args: argparse.Namespace) -> tuple:
     resume = checkpoint_path(args.resume)
     ckpt = read_checkpoint(resume)
     config = ckpt.config
-    if not isinstance(config, dict) or "model" not in config or "dataset" not in config:
-        raise CLIError(f"{resume}: not a checkpoint of nnblocks train (no run config)")
+    check_run_config(resume, config)
+    done = ckpt.epoch or 0
     if args.epochs is not None:
+        if args.epochs < done:
+            raise CLIError(f"--epochs {args.epochs}: {resume} has already trained {done} "
+                           "epochs; --epochs is the total, so give more to continue")
         config["epochs"] = args.epochs
     if args.data_dir:                                   # the data may have moved
         if "data_dir" not in config["dataset"]:
             raise CLIError(f"--data-dir does not apply to the {config['dataset']['name']} dataset")
         config["dataset"]["data_dir"] = str(Path(args.data_dir).expanduser().resolve())
-    out = prepare_out_dir(args.out, config) if args.out else resume.parent
+    out = prepare_out_dir(args.out or str(resume.parent), config)
     run = build_run(config)
     ckpt.restore(model=run.model, optimizer=run.optimizer, scheduler=run.scheduler,
                  loader=run.train_loader, rng=run.train_rng)
     history = list((ckpt.metrics or {}).get("history", []))
     saved = (ckpt.extra or {}).get("callbacks")
-    return run, out, ckpt.epoch or 0, history, saved
+    return run, out, done, history, saved
 
 
 def finish(out: Path, history: Any, test: dict, checkpoint: Checkpoint, started: float) -> None:

@@ -144,11 +144,17 @@ def read_manifest(path: str | os.PathLike) -> tuple[dict[str, Any], Any]:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         data = path.read_bytes()
+        damaged = _damaged_entry(data)
         store = np.load(io.BytesIO(data), allow_pickle=False)
-    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as e:
+    except Exception as e:                   # zipfile and NumPy raise many kinds on bad bytes
         raise CheckpointError(
             f"{path}: not a readable checkpoint (corrupt or truncated .npz file: {e})"
         ) from None
+    if damaged is not None:
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint (corrupt .npz file: entry '{damaged}' fails "
+            "its CRC-32 check)"
+        )
     if not hasattr(store, "files") or MANIFEST not in store.files:
         raise CheckpointError(f"{path}: not an nnblocks checkpoint (no {MANIFEST} entry)")
     try:
@@ -166,12 +172,23 @@ def read_manifest(path: str | os.PathLike) -> tuple[dict[str, Any], Any]:
     return manifest, store
 
 
+def _damaged_entry(data: bytes) -> str | None:
+    """The first zip entry whose CRC-32 does not match its bytes, or None.
+
+    Checking every entry up front matters: NumPy parses an entry's ``.npy`` header before the
+    zip layer has seen the whole entry, so a damaged header or shape would otherwise surface as
+    a parser error, or as an array of the wrong shape.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.testzip()
+
+
 def _read_entry(path: Path, store: Any, name: str) -> np.ndarray:
+    if name not in store.files:
+        raise CheckpointError(f"{path}: the checkpoint lacks the array entry '{name}'")
     try:
         return store[name]
-    except KeyError:
-        raise CheckpointError(f"{path}: the checkpoint lacks the array entry '{name}'") from None
-    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as e:
+    except Exception as e:                   # the bytes passed the CRC check: a bad .npy entry
         raise CheckpointError(f"{path}: entry '{name}' is corrupt ({e})") from None
 
 
@@ -223,6 +240,9 @@ def check_model_state(path: Path, state: dict[str, np.ndarray] | None, model: An
     """Raise :class:`CheckpointError` unless ``state`` has exactly ``model``'s names and shapes."""
     if state is None:
         raise CheckpointError(f"{path}: the checkpoint holds no model state")
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: the saved model state is a {type(state).__name__}, "
+                              "expected a mapping of names to arrays")
     own = {k: np.shape(v) for k, v in model.state_dict().items()}
     saved = {k: np.shape(v) for k, v in state.items()}
     missing = [k for k in own if k not in saved]
@@ -248,7 +268,7 @@ def _load_state(path: Path, name: str, target: Any, state: Any) -> None:
         raise CheckpointError(f"{path}: the checkpoint holds no {name} state")
     try:
         target.load_state_dict(state)
-    except (KeyError, ValueError, TypeError, IndexError) as e:
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
         raise CheckpointError(
             f"{path}: the saved {name} state does not fit this {type(target).__name__} ({e})"
         ) from None

@@ -66,6 +66,9 @@ class DeltaBarDelta(Optimizer):
       rule alone (use it with whole-batch or large-batch gradients: minibatch noise flips signs
       and shrinks the rates).
     - With κ = φ = 0 it is exactly :class:`~nnblocks.optim.SGD` without momentum.
+    - ``lr`` only sets the rates' starting value, when a parameter is first updated; from then
+      on the rule owns them, so a learning-rate scheduler (which rewrites ``group["lr"]``) has
+      no effect — as with PyTorch's ``Rprop``, whose step sizes adapt the same way.
 
     Args:
         params: parameters or parameter groups.

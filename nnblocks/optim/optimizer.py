@@ -239,7 +239,7 @@ class Optimizer:
             p = param_of.get(int(index))
             if p is None:
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter {index}")
-            state[p] = {k: _load_value(k, v, p) for k, v in values.items()}
+            state[p] = {k: _load_value(name, k, v, p) for k, v in values.items()}
         for g, s in zip(self.param_groups, saved_groups):
             s["params"] = g["params"]
             if "param_names" in g and "param_names" not in s:
@@ -266,7 +266,7 @@ def _copy_value(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _load_value(key: str, value: Any, p: Tensor) -> Any:
+def _load_value(owner: str, key: str, value: Any, p: Tensor) -> Any:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
         value = value.detach().cpu().numpy()
     if key == "step":
@@ -274,6 +274,11 @@ def _load_value(key: str, value: Any, p: Tensor) -> Any:
         return int(number) if number.is_integer() else number
     if isinstance(value, (np.ndarray, np.generic)):
         if np.issubdtype(value.dtype, np.floating):
+            if value.ndim > 0 and value.shape != p.data.shape:
+                raise ValueError(
+                    f"{owner}.load_state_dict: state '{key}' has shape {value.shape}, its "
+                    f"parameter has shape {p.data.shape}"
+                )
             return np.array(value, dtype=p.dtype, copy=True)
         return np.array(value, copy=True)
     return copy.deepcopy(value)

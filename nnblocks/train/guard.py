@@ -28,8 +28,18 @@ def check_loss(loss: Any, model: Any, where: str) -> None:
     if bad is not None:
         cause = f"first non-finite parameter: '{bad}'"
     else:
-        cause = "all parameters are finite (look at the input batch or the loss)"
+        cause = (f"all parameters are finite ({_largest(model)}); look at the input batch, "
+                 "the loss, or a learning rate so large that the forward pass overflows")
     raise NonFiniteError(f"non-finite loss ({value.ravel()[0]}) at {where}; {cause}")
+
+
+def _largest(model: Any) -> str:
+    """Where the largest parameter magnitude is: ``largest |value| 3.1e+38 in 'fc.weight'``."""
+    name, value = None, -1.0
+    for n, p in model.named_parameters():
+        if p.data.size and float(np.abs(p.data).max()) > value:
+            name, value = n, float(np.abs(p.data).max())
+    return "no parameters" if name is None else f"largest |value| {value:.3g} in '{name}'"
 
 
 def check_gradients(model: Any, where: str) -> None:
@@ -37,3 +47,11 @@ def check_gradients(model: Any, where: str) -> None:
     bad = first_nonfinite((n, p.grad) for n, p in model.named_parameters())
     if bad is not None:
         raise NonFiniteError(f"non-finite gradient at {where} in parameter '{bad}'")
+
+
+def check_parameters(model: Any, where: str) -> None:
+    """Raise :class:`NonFiniteError` naming the first parameter that an update made non-finite
+    (finite gradients can still overflow a parameter, e.g. with a huge learning rate)."""
+    bad = first_nonfinite((n, p.data) for n, p in model.named_parameters())
+    if bad is not None:
+        raise NonFiniteError(f"non-finite parameter '{bad}' after the update at {where}")

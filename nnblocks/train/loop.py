@@ -6,7 +6,7 @@ One step, in the order every PyTorch loop has it::
     output = model(inputs)
     loss = loss_fn(output, targets)      # guard: a non-finite loss stops training
     loss.backward()                      # guard: a non-finite gradient stops training
-    optimizer.step()
+    optimizer.step()                     # guard: so does a parameter the update made non-finite
 
 An epoch is a pass over ``train_loader``, then an evaluation on ``val_loader``, then one
 ``scheduler.step()``; callbacks see the state after each epoch (to log it, save a checkpoint,
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Tensor, no_grad
-from nnblocks.train.guard import check_gradients, check_loss
+from nnblocks.train.guard import check_gradients, check_loss, check_parameters
 from nnblocks.train.progress import EpochBar
 
 
@@ -109,8 +109,9 @@ def fit(
 
     Each record holds ``epoch``, ``loss``, ``accuracy`` (None where it does not apply), ``lr``
     (the rate used during the epoch), ``samples_per_second``, ``seconds``, the validation
-    metrics, and what callbacks add. A non-finite loss or gradient raises
-    :class:`~nnblocks.train.NonFiniteError` naming the step and the parameter.
+    metrics, and what callbacks add. A non-finite loss, gradient or updated parameter raises
+    :class:`~nnblocks.train.NonFiniteError` naming the step and the parameter, before any
+    callback could save the bad state.
     """
     state = TrainState(model, loss_fn, optimizer, train_loader, val_loader, scheduler,
                        epochs=epochs, epoch=start_epoch, history=History(history),
@@ -160,6 +161,7 @@ def train_one_epoch(state: TrainState, bar: EpochBar) -> dict[str, Any]:
         check_gradients(model, state.where())
         _notify(state, "on_after_backward")
         optimizer.step()
+        check_parameters(model, state.where())
         n = len(targets)
         loss_sum += float(loss.item()) * n
         seen += n

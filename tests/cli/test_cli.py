@@ -99,6 +99,44 @@ def test_resume_through_the_cli_is_bit_exact(tmp_path, capsys):
 
 
 @needs_digits
+def test_resume_refuses_what_it_cannot_do(tmp_path, capsys, monkeypatch):
+    run = tmp_path / "run"
+    assert main(["train", "--model", "mlp", "--epochs", "2", "--quiet", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--epochs", "1"]) == 1
+    assert "already trained 2 epochs" in capsys.readouterr().err
+    import nnblocks.cli.train as cli_train
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli_train.tempfile, "TemporaryFile", read_only)  # the run's directory
+    assert main(["train", "--resume", str(run), "--epochs", "3"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"nnblocks: error: cannot write to the output directory {run}: " \
+                  "Permission denied\n"
+
+
+def test_schedules_do_not_apply_to_delta_bar_delta(tmp_path, capsys):
+    argv = ["train", "--dataset", "xor", "--optimizer", "dbd", "--epochs", "1", "--quiet"]
+    assert main([*argv, "--schedule", "cosine", "--out", str(tmp_path / "a")]) == 1
+    assert "does not apply to --optimizer dbd" in capsys.readouterr().err
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    config = json.loads((tmp_path / "b" / "config.json").read_text())
+    assert config["optimizer"]["class"] == "DeltaBarDelta" and config["schedule"]["name"] == "none"
+
+
+def test_divergence_is_one_line_without_numpy_warnings(tmp_path):
+    result = _run("train", "--dataset", "xor", "--optimizer", "sgd", "--lr", "1e30",
+                  "--epochs", "2", "--quiet", "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("nnblocks: error: training stopped: non-finite")
+    bad_number = _run("train", "--lr", "fast", cwd=tmp_path)
+    assert bad_number.returncode == 2
+    assert "--lr: expected a positive number, got 'fast'" in bad_number.stderr
+
+
+@needs_digits
 def test_info_and_predict(tmp_path, capsys):
     assert main(["train", "--model", "lenet", "--epochs", "1", "--quiet",
                  "--out", str(tmp_path)]) == 0

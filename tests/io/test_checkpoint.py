@@ -151,6 +151,30 @@ def test_bad_files_raise_errors_naming_file_and_problem(tmp_path, rng):
         load_checkpoint(tmp_path / "absent.npz")
 
 
+def test_damaged_entry_header_is_caught_by_its_checksum(tmp_path, rng):
+    """Bytes NumPy parses before the zip layer has read a whole entry (the .npy header) are
+    covered by the CRC check: a header that no longer parses, and one that still parses but
+    with another shape, are both reported as corruption."""
+    good = tmp_path / "good.npz"
+    _save(good, rng)
+    data = good.read_bytes()
+    header = data.index(b"'shape': (3, 2)", data.index(b"model/weight.npy"))
+    for name, replacement in (("unparsable", b"'shape': h3, 2)"),
+                              ("other-shape", b"'shape': (3, 1)")):
+        path = tmp_path / f"{name}.npz"
+        path.write_bytes(data[:header] + replacement + data[header + len(replacement):])
+        with pytest.raises(CheckpointError, match=r"corrupt .*'model/weight.npy' fails its CRC"):
+            load_checkpoint(path, model=Tiny(rng))
+
+
+def test_a_manifest_of_the_wrong_structure_is_refused(tmp_path, rng):
+    path = tmp_path / "c.npz"
+    _save(path, rng)
+    _rewrite_manifest(path, lambda m: m.update(model=[1, 2]))
+    with pytest.raises(CheckpointError, match="model state is a list"):
+        load_checkpoint(path, model=Tiny(rng))
+
+
 def test_mismatched_architecture_is_refused_before_loading(tmp_path, rng):
     path = tmp_path / "c.npz"
     _save(path, rng)

@@ -178,6 +178,18 @@ def test_load_state_dict_checks_group_sizes():
         optim.SGD([a], lr=0.1).load_state_dict(saved)
 
 
+def test_load_checks_state_shapes():
+    w = Parameter(np.ones(3))
+    opt = optim.Adam([w])
+    w.grad = np.ones(3)
+    opt.step()
+    saved = opt.state_dict()
+    other = optim.Adam([Parameter(np.ones(4))])
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: state 'exp_avg' has shape "
+                                         r"\(3,\), its parameter has shape \(4,\)"):
+        other.load_state_dict(saved)
+
+
 def test_load_casts_arrays_to_the_parameter_dtype():
     w64 = Parameter(np.ones(2))
     opt64 = optim.Adam([w64])

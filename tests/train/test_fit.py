@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -145,6 +146,29 @@ def test_nan_guard_names_step_and_parameter_and_keeps_the_checkpoint(tmp_path):
             epochs=1, progress=False)
 
 
+def test_an_update_that_overflows_stops_before_the_checkpoint_is_saved(tmp_path):
+    """Finite loss and gradients, but a huge rate makes the parameters infinite in the last
+    step of an epoch: training stops there, and the previous epoch's checkpoint stays good."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 4)).astype(np.float32)
+    loader = DataLoader(ArrayDataset(x, rng.integers(0, 2, 16)), 16, rng=rng)  # 1 batch/epoch
+    model = nn.Linear(4, 2, rng=rng)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    class HugeRate(Callback):
+        def on_epoch_begin(self, state):
+            if state.epoch == 2:
+                opt.param_groups[0]["lr"] = 1e308
+
+    with np.errstate(over="ignore"), pytest.raises(
+            NonFiniteError, match=r"parameter '(weight|bias)' after the update at step 3"):
+        fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=4,
+            callbacks=[HugeRate(), Checkpoint(tmp_path, best_filename=None)], progress=False)
+    saved = load_checkpoint(tmp_path / "checkpoint.npz")
+    assert saved.epoch == 2
+    assert all(np.isfinite(v).all() for v in saved.model_state.values())
+
+
 def test_nan_gradient_is_caught_before_the_update():
     class SqrtModel(nn.Module):
         def __init__(self):
@@ -182,21 +206,33 @@ def test_callbacks_early_stopping_best_checkpoint_and_jsonl(tmp_path):
             progress=False)
 
 
-def test_progress_bar_shows_loss_accuracy_and_speed(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
+class Terminal(io.StringIO):
+    """A terminal of unknown width (no file descriptor), like a pseudo-terminal of size 0."""
 
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_shows_loss_accuracy_and_speed(monkeypatch):
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setattr("nnblocks.train.progress.EpochBar.REFRESH_SECONDS", 0.0)
     train, val = _xor_loaders()
     model = nn.MLP(2, [4], 2, rng=np.random.default_rng(0))
     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, epochs=2,
         val_loader=val, progress=True)
-    text = screen.getvalue()
-    assert "epoch 2/2" in text and "loss=" in text and "val_acc=" in text
-    quiet = Terminal()
-    monkeypatch.setattr(sys, "stderr", quiet)
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, epochs=1,
-        progress=False)
-    assert quiet.getvalue() == ""
+    frames = screen.getvalue().replace("\n", "\r").split("\r")
+    during = [f for f in frames if f.startswith("epoch 2/2  50%")]
+    assert during and re.search(r"3/6 \[.*, loss \d\.\d{4}, acc \d\.\d{4}, \d+ samples/s\]$",
+                                during[-1])
+    assert max(len(f) for f in frames if "%|" in f) <= 80     # the fallback width
+    lines = screen.getvalue().split("\n")
+    summaries = [line.rsplit("\r", 1)[-1] for line in lines if "val_acc" in line]
+    assert len(summaries) == 2 and all(
+        re.fullmatch(r"epoch \d/2 6/6 \[00:00, loss \S+, acc \S+, val_loss \S+, val_acc \S+, "
+                     r"\d+ samples/s\]", s) for s in summaries)
+    for progress, stream in ((False, Terminal()), (True, io.StringIO())):  # --quiet; not a tty
+        monkeypatch.setattr(sys, "stderr", stream)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train,
+            epochs=1, progress=progress)
+        assert stream.getvalue() == ""
