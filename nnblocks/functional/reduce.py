@@ -7,7 +7,7 @@ accepted as NumPy's spelling of the same argument in the wrappers.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -200,22 +200,84 @@ def mean(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) 
     return Mean.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
-def max(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
-    """Largest value over ``dim`` (:class:`Max`).
-
-    Unlike ``torch.max(x, dim)``, returns only the values (as ``torch.amax``); use
-    :func:`argmax` for the indices.
-    """
+def amax(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
+    """Largest value over ``dim``, any set of axes (:class:`Max`, as ``torch.amax``): the
+    gradient is split evenly among tied maxima."""
     return Max.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
-def min(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
-    """Smallest value over ``dim`` (:class:`Min`); values only, as ``torch.amin``."""
+def amin(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
+    """Smallest value over ``dim`` (:class:`Min`, as ``torch.amin``)."""
     return Min.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
-amax = max
-amin = min
+class ValuesIndices(NamedTuple):
+    """What ``max(x, dim)`` and ``min(x, dim)`` return, as ``torch.return_types.max``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndices:
+    r"""``(values, indices)`` of the extreme along one axis, as ``torch.max(x, dim)``.
+
+    ``indices`` is the first extreme position (``np.argmax`` / ``np.argmin``); the values are
+    gathered at those indices (:class:`~nnblocks.functional.shape.GetItem`), so the gradient goes
+    to that one element, as in PyTorch: :math:`g_x[\ldots, i_k, \ldots] = g_y[\ldots]`.
+    """
+    from nnblocks.functional.shape import GetItem, Squeeze
+
+    data = getattr(x, "data", None)
+    if data is None:
+        x = Tensor(np.asarray(x))
+        data = x.data
+    if data.size == 0:
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {data.shape}")
+    (d,) = normalize_dims(name, dim, data.ndim)
+    if data.ndim == 0:
+        return ValuesIndices(GetItem.apply(x, index=()), Tensor(np.array(0)))
+    idx = arg(data, axis=d, keepdims=True)                       # x.shape with 1 at d
+    index = tuple(
+        idx if a == d else np.arange(n).reshape([-1 if b == a else 1 for b in range(data.ndim)])
+        for a, n in enumerate(data.shape)
+    )
+    values = GetItem.apply(x, index=index)                       # x.shape with 1 at d
+    if not keepdim:
+        values = Squeeze.apply(values, dim=(d,))
+        idx = np.squeeze(idx, axis=d)
+    return ValuesIndices(values, Tensor(idx))
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:  # noqa: A001
+    """``torch.max``: the largest value overall (``dim=None``); along one ``dim`` (an int) the
+    pair ``(values, indices)``; element-wise with a tensor as second argument
+    (:func:`~nnblocks.functional.math.maximum`).
+
+    Over several axes (a tuple ``dim``, or NumPy's ``axis=``) it returns the values only, as
+    :func:`amax`.
+
+    >>> import nnblocks as nb
+    >>> values, indices = nb.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]]).max(1)
+    >>> values, indices
+    (tensor([5., 7.]), tensor([1, 0], dtype=int64))
+    """
+    return _extreme("max", np.argmax, amax, x, dim, keepdim, axis)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:  # noqa: A001
+    """``torch.min``, the mirror of :func:`max`: ``(values, indices)`` along one int ``dim``."""
+    return _extreme("min", np.argmin, amin, x, dim, keepdim, axis)
+
+
+def _extreme(name: str, arg: Any, over_axes: Any, x: Any, dim: Any, keepdim: bool,
+             axis: Dims) -> Any:
+    if isinstance(dim, (Tensor, np.ndarray)):                    # torch.max(input, other)
+        from nnblocks.functional import math
+
+        return (math.maximum if name == "max" else math.minimum)(x, dim)
+    if isinstance(dim, (int, np.integer)) and axis is None:
+        return _along(name, arg, x, int(dim), keepdim)
+    return over_axes(x, _dims(dim, axis), keepdim)
 
 
 def var(

@@ -202,8 +202,8 @@ def reduction_args(draw):
 REDUCTIONS = {
     "sum": (F.sum, lambda t, x, dim, k: t.sum(x, dim=dim, keepdim=k)),
     "mean": (F.mean, lambda t, x, dim, k: t.mean(x, dim=dim, keepdim=k)),
-    "max": (F.max, lambda t, x, dim, k: t.amax(x, dim=() if dim is None else dim, keepdim=k)),
-    "min": (F.min, lambda t, x, dim, k: t.amin(x, dim=() if dim is None else dim, keepdim=k)),
+    "amax": (F.amax, lambda t, x, dim, k: t.amax(x, dim=() if dim is None else dim, keepdim=k)),
+    "amin": (F.amin, lambda t, x, dim, k: t.amin(x, dim=() if dim is None else dim, keepdim=k)),
 }
 
 
@@ -217,6 +217,44 @@ def test_reduction(name, args, seed):
     x = np.random.default_rng(seed).standard_normal(shape)
     assert_parity(lambda t: fn(t, dim, keepdim), lambda t: torch_fn(torch, t, dim, keepdim),
                   [x], seed)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=seeds,
+       keepdim=st.booleans(), ties=st.booleans(), data=st.data())
+def test_max_min_along_a_dim_return_values_and_indices_like_torch(name, shape, seed, keepdim,
+                                                                   ties, data):
+    """``x.max(dim)``: ``(values, indices)``; the gradient goes to the element at the index,
+    also when there are ties (small integers as values)."""
+    torch = import_torch()
+    ndim = len(shape)
+    dim = data.draw(st.integers(-ndim, ndim - 1)) if ndim else 0
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 3, shape).astype(np.float64) if ties else rng.standard_normal(shape)
+    values, indices = getattr(F, name)(Tensor(x), dim, keepdim)
+    t_values, t_indices = getattr(torch, name)(torch.from_numpy(x), dim, keepdim)
+    if not ties:                                         # torch picks any of tied indices
+        np.testing.assert_array_equal(indices.data, t_indices.numpy())
+    assert indices.dtype == np.int64 and indices.shape == tuple(t_indices.shape)
+    assert_parity(lambda t: getattr(t, name)(dim, keepdim).values,
+                  lambda t: getattr(t, name)(dim, keepdim).values, [x], seed)
+
+
+def test_max_min_forms_follow_torch():
+    torch = import_torch()
+    x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, -1.0]])
+    other = np.full((2, 3), 3.0)
+    assert isinstance(F.max(Tensor(x)), Tensor) and F.max(Tensor(x)).item() == 7.0
+    np.testing.assert_array_equal(F.max(Tensor(x), Tensor(other)).data,
+                                  torch.max(torch.from_numpy(x), torch.from_numpy(other)))
+    np.testing.assert_array_equal(F.min(Tensor(x), Tensor(other)).data,
+                                  torch.min(torch.from_numpy(x), torch.from_numpy(other)))
+    result = Tensor(x).min(dim=1, keepdim=True)
+    assert result.values.shape == (2, 1) and result.indices.tolist() == [[0], [2]]
+    # several axes (or NumPy's axis=) give the values only, as amax / amin
+    np.testing.assert_array_equal(F.max(Tensor(x), (0, 1)).data, 7.0)
+    np.testing.assert_array_equal(Tensor(x).max(axis=0).data, [7.0, 5.0, 2.0])
 
 
 @SETTINGS
