@@ -131,7 +131,7 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
     else:
         config = build_config(args)
         out = prepare_out_dir(args.out, config)
-        run = new_run(config, download=args.download)
+        run = new_run(config, download=args.download, quiet=args.quiet)
         start_epoch, history, saved = 0, [], None
     config = run.config
     atomic_write(out / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
@@ -158,9 +158,9 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
     return 0
 
 
-def new_run(config: dict[str, Any], download: bool = False) -> Run:
+def new_run(config: dict[str, Any], download: bool = False, quiet: bool = False) -> Run:
     """Load the data, complete the config with what the data tells, build the objects."""
-    splits = load_splits(config["dataset"], download=download)
+    splits = load_splits(config["dataset"], download=download, quiet=quiet)
     full = complete_config(config, splits)
     return build_run(full, splits=splits)
 

@@ -77,11 +77,11 @@ def dataset_config(name: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def load_splits(config: dict[str, Any], *, download: bool = False) -> Splits:
+def load_splits(config: dict[str, Any], *, download: bool = False, quiet: bool = False) -> Splits:
     """Load and split the dataset a :func:`dataset_config` describes.
 
     ``download=True`` fetches MNIST / Fashion-MNIST / CIFAR-10 into the cache when they are
-    not found locally (nothing is ever downloaded otherwise).
+    not found locally (nothing is ever downloaded otherwise); ``quiet`` hides its progress bar.
     """
     name = config["name"]
     rng = np.random.default_rng(config["split_seed"])
@@ -89,7 +89,7 @@ def load_splits(config: dict[str, Any], *, download: bool = False) -> Splits:
         x, y = load_digits()
         return _images(name, _three_way(x, y, config, rng), config, info={})
     if name in ("mnist", "fashion-mnist", "cifar10"):
-        return _downloadable(name, config, rng, download)
+        return _downloadable(name, config, rng, download, quiet)
     if name in ("spirals", "xor"):
         if name == "spirals":
             x, y = synthetic.two_spirals(config["n"], config["noise"], config["turns"], rng=rng)
@@ -120,7 +120,9 @@ def _data_dir(name: str, config: dict) -> Path:
     return default_cache_dir() / name
 
 
-def _downloadable(name: str, config: dict, rng: np.random.Generator, download: bool) -> Splits:
+def _downloadable(
+    name: str, config: dict, rng: np.random.Generator, download: bool, quiet: bool = False
+) -> Splits:
     root = _data_dir(name, config)
     loader = load_cifar10 if name == "cifar10" else _mnist_loader(name)
     try:
@@ -131,7 +133,7 @@ def _downloadable(name: str, config: dict, rng: np.random.Generator, download: b
                 f"{name}: no data in {root}; pass --data-dir DIR holding the files, or "
                 "--download to fetch them (SHA-256 verified) into the cache"
             ) from None
-        root = fetch(name, directory=root)
+        root = fetch(name, directory=root, quiet=quiet)
         x_train, y_train = loader(root, "train")
     x_test, y_test = loader(root, "test")
     if config.get("train_limit"):

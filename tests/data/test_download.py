@@ -7,14 +7,23 @@ import functools
 import gzip
 import hashlib
 import http.server
+import io
 import socket
+import sys
 import threading
 
 import numpy as np
 import pytest
 
 import nnblocks.data.downloader as download_module
-from nnblocks.data import DownloadError, download, fetch, load_mnist
+from nnblocks.data import (
+    DownloadError,
+    dataset_config,
+    download,
+    fetch,
+    load_mnist,
+    load_splits,
+)
 from tests.data.test_readers import idx_bytes
 
 
@@ -101,3 +110,25 @@ def test_fetch_a_dataset_then_read_it(server, tmp_path, monkeypatch, rng):
     assert directory == tmp_path / "env-cache" / "mnist"
     x, y = load_mnist(directory, "train")
     assert x.shape == (3, 28, 28) and y.shape == (3,)
+
+
+def test_download_bar_only_on_a_terminal_and_not_when_quiet(server, tmp_path, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    root, url = server
+    sources = []
+    for stem, n in (("train", 4), ("t10k", 2)):
+        for kind, shape in (("images-idx3", (n, 28, 28)), ("labels-idx1", (n,))):
+            data = gzip.compress(idx_bytes(np.zeros(shape, dtype=np.uint8)))
+            (root / f"{stem}-{kind}-ubyte.gz").write_bytes(data)
+            sources.append((f"{url}{stem}-{kind}-ubyte.gz", _sha(data)))
+    monkeypatch.setitem(download_module.SOURCES, "mnist", sources)
+    for quiet in (True, False):
+        screen = Terminal()
+        monkeypatch.setattr(sys, "stderr", screen)
+        config = dataset_config("mnist", data_dir=str(tmp_path / f"quiet-{quiet}"))
+        splits = load_splits(config, download=True, quiet=quiet)
+        assert len(splits.test[0]) == 2
+        assert (screen.getvalue() == "") is quiet
