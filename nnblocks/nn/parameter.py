@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from nnblocks.core import Tensor
 
 
 class Parameter(Tensor):
     """A leaf tensor registered by a :class:`~nnblocks.nn.Module`; requires grad by default.
 
-    Wraps ``data`` without copying. Integer data cannot be a trainable parameter.
+    Wraps ``data`` without copying (an array keeps its dtype; Python floats become float32, as
+    for :class:`~nnblocks.core.Tensor`). Integer data cannot be a trainable parameter.
     """
 
     __slots__ = ()
@@ -20,7 +19,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        super().__init__(np.asarray(data), requires_grad=requires_grad)
+        super().__init__(data, requires_grad=requires_grad)     # lists of floats: float32
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -170,3 +170,12 @@ def test_check_module_on_a_composite(rng) -> None:
     for p in model.parameters():
         p.data = (1 + 0.3 * rng.standard_normal(p.shape)).astype(np.float32)
     assert nb.testing.check_module(model, nb.tensor(rng.standard_normal((4, 3))))
+
+
+def test_parameter_dtypes_follow_tensor_rules() -> None:
+    assert nn.Parameter([1.0, 2.0]).dtype == np.float32          # Python floats: float32
+    assert nn.Parameter(np.zeros(2)).dtype == np.float64         # arrays keep their dtype
+    assert nn.Parameter(nb.tensor([1.0])).requires_grad
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        nn.Parameter([1, 2])
+    assert not nn.Parameter([1, 2], requires_grad=False).requires_grad
