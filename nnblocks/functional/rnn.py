@@ -128,8 +128,6 @@ class RNNLayer(Block):
         return gx, g_next, g_w_ih, g_w_hh, g_b_ih, g_b_hh
 
 
-
-
 def rnn_layer(
     input: Any,
     hx: Any,

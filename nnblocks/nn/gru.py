@@ -64,14 +64,11 @@ class GRU(RNNBase):
         self, input: Any, hx: Any = None, *, rng: np.random.Generator | None = None
     ) -> tuple[Tensor, Tensor]:
         """Returns ``(output, h_n)``; ``rng`` draws the dropout masks (training only)."""
-        x, batched = self._prepare_input(input)
-        h0 = None if hx is None else self._prepare_state(hx, "h_0", x, batched)
 
-        def layer(x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
-            return gru_layer(x, states[0], *weights, reverse=reverse)
+        def layer(x: Tensor, h0: Tensor | None, weights: list, reverse: bool) -> tuple:
+            return gru_layer(x, h0, *weights, reverse=reverse)
 
-        y, (h_n,) = self._run_layers(x, [h0], layer, rng)
-        return self._finish_output(y, batched), self._finish_state(h_n, batched)
+        return self._forward_one_state(input, hx, layer, rng)
 
 
 class GRUCell(RNNCellBase):

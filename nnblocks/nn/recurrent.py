@@ -260,6 +260,19 @@ class RNNBase(Module):
                 x = dropout(x, self.dropout, rng=rng if rng is not None else self.rng)
         return x, [stack(store, dim=0) for store in finals]
 
+    def _forward_one_state(self, input: Any, hx: Any, layer_fn: Callable[..., tuple],
+                           rng: np.random.Generator | None) -> tuple[Tensor, Tensor]:
+        """``forward`` of the layers with one state h (RNN, GRU): ``(output, h_n)``;
+        ``layer_fn(x, h0, weights, reverse)`` runs one layer-direction."""
+        x, batched = self._prepare_input(input)
+        h0 = None if hx is None else self._prepare_state(hx, "h_0", x, batched)
+
+        def layer(x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
+            return layer_fn(x, states[0], weights, reverse)
+
+        y, (h_n,) = self._run_layers(x, [h0], layer, rng)
+        return self._finish_output(y, batched), self._finish_state(h_n, batched)
+
     def _finish_output(self, y: Tensor, batched: bool) -> Tensor:
         if not batched:
             return squeeze(y, 1)
