@@ -132,6 +132,8 @@ def gradcheck(
 
     Raises:
         GradcheckError: naming the block(s), the input index and the worst element.
+        ValueError: no input requires grad, or ``fn`` has no floating-point output (integer or
+            boolean results would make the check vacuous).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.array([0.5, -1.0]), requires_grad=True)
@@ -149,6 +151,8 @@ def gradcheck(
         raise ValueError("gradcheck: no input requires grad")
     with enable_grad():                               # a caller's no_grad() must not hide graphs
         m = _evaluate(fn, inputs).size
+        if m == 0:                                    # nothing to compare: not a passed check
+            raise ValueError("gradcheck: fn returned no floating-point tensor to differentiate")
         full = m <= 4 * full_jacobian_max
         small = [pos for pos, i in enumerate(targets)
                  if full and inputs[i].size <= full_jacobian_max]

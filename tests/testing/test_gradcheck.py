@@ -69,6 +69,13 @@ def test_needs_an_input_that_requires_grad():
         gradcheck(lambda t: t * 2.0, [f64([1.0], grad=False)])
 
 
+@pytest.mark.parametrize("fn", [lambda t: t.argmax(), lambda t: t > 0.0, lambda t: ()],
+                         ids=["integer", "boolean", "nothing"])
+def test_no_floating_output_is_an_error_not_a_pass(fn):
+    with pytest.raises(ValueError, match="no floating-point tensor to differentiate"):
+        gradcheck(fn, [f64([0.5, -1.0])])
+
+
 def test_wrong_block_names_block_input_and_worst_element():
     a = f64([1.0, 1.0, 1.0])
     x = f64([0.1, -0.2, 3.0])              # error |2ax - ax| = |x|: worst at element 2
