@@ -22,9 +22,10 @@ ROOT_NAME = "nnblocks"
 ALLOWED: dict[str, set[str] | None] = {
     "_random": set(),
     "core": {"_random"},
-    "functional": {"core", "_random"},
+    "kernels": set(),
+    "functional": {"core", "kernels", "_random"},
     "nn": {"core", "functional", "_random"},
-    "optim": {"core", "functional", "nn", "_random"},
+    "optim": {"core", "functional", "kernels", "nn", "_random"},
 }
 #: subpackage -> subpackages it must never import (on top of ALLOWED)
 FORBIDDEN: dict[str, set[str]] = {

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
 from nnblocks.core import Block, Tensor, is_grad_enabled
 from nnblocks.functional.im2col import (
     Window,
@@ -25,6 +26,7 @@ from nnblocks.functional.im2col import (
     pad_input,
     to_wide,
 )
+from nnblocks.kernels import conv as kernel_conv
 
 Array = np.ndarray
 Needs = tuple[bool, bool, bool]
@@ -140,6 +142,29 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, win: Window,
     return y, cols
 
 
+def conv_forward(x: Array, weight: Array, bias: Array | None, win: Window, groups: int,
+                 keep: bool) -> tuple[Array, Array | None, tuple | None]:
+    """:func:`conv2d_forward` or, when numba is available, its compiled twin
+    (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W`` (None unless
+    ``keep``): the im2col matrix, or for the compiled path the input itself (it recomputes
+    im2col chunk by chunk, so the big matrix is never kept); and for the compiled path the
+    input's shape and dtype (None: the NumPy path ran)."""
+    if kernels.numba_enabled() and kernel_conv.supported(x, weight):
+        y = kernel_conv.forward(x, weight, bias, win, groups)
+        return y, (x if keep else None), (x.shape, x.dtype)
+    y, cols = conv2d_forward(x, weight, bias, win, groups)
+    return y, (cols if keep else None), None
+
+
+def conv_backward(gy: Array, kept: Array | None, compiled: tuple | None, weight: Array,
+                  win: Window, groups: int,
+                  needs: Needs) -> tuple[Array | None, Array | None, Array | None]:
+    """Backward of :func:`conv_forward`, on the path its forward took."""
+    if compiled is not None:
+        return kernel_conv.backward(gy, kept, *compiled, weight, win, groups, needs)
+    return conv2d_backward(gy, kept, weight, win, groups, needs)
+
+
 def conv2d_backward(gy: Array, cols: Array | None, weight: Array, win: Window, groups: int,
                     needs: Needs) -> tuple[Array | None, Array | None, Array | None]:
     """``(g_x, g_W, g_b)`` of :func:`conv2d_forward` for the inputs in ``needs``."""
@@ -245,9 +270,8 @@ class Conv2d(Block):
                 who: str = "conv2d") -> tuple[Array, tuple]:
         x4, unbatched, win = conv_setup(x, weight, bias, stride, padding, dilation, groups,
                                         2, who)
-        y, cols = conv2d_forward(x4, weight, bias, win, groups)  # (N, O, Ho, Wo)
-        kept = cols if needs_input_grad[1] else None
-        saved = (kept, weight, win, groups, needs_input_grad, unbatched)
+        y, kept, compiled = conv_forward(x4, weight, bias, win, groups, needs_input_grad[1])
+        saved = (kept, weight, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved
 
     wants_needs_grad = True
@@ -255,10 +279,10 @@ class Conv2d(Block):
     @staticmethod
     def backward(saved: tuple, gy: Array,
                  needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
-        cols, weight, win, groups, needs, unbatched = saved
+        kept, weight, win, groups, needs, unbatched, compiled = saved
         needs = merge_needs(needs, needs_grad)
         gy4 = gy[None] if unbatched else gy                       # (N, O, Ho, Wo)
-        gx, gw, gb = conv2d_backward(gy4, cols, weight, win, groups, needs)
+        gx, gw, gb = conv_backward(gy4, kept, compiled, weight, win, groups, needs)
         if unbatched and gx is not None:
             gx = gx[0]
         return gx, gw, gb
@@ -281,10 +305,10 @@ class Conv1d(Block):
         x3, unbatched, win = conv_setup(x, weight, bias, stride, padding, dilation, groups,
                                         1, who)
         w4 = weight[:, :, None, :]                                # (O, C_g, 1, k)
-        y, cols = conv2d_forward(x3[:, :, None, :], w4, bias, win, groups)  # (N, O, 1, Lo)
+        y, kept, compiled = conv_forward(x3[:, :, None, :], w4, bias, win, groups,
+                                         needs_input_grad[1])     # (N, O, 1, Lo)
         y = y[:, :, 0, :]                                         # (N, O, Lo)
-        kept = cols if needs_input_grad[1] else None
-        saved = (kept, w4, win, groups, needs_input_grad, unbatched)
+        saved = (kept, w4, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved
 
     wants_needs_grad = True
@@ -292,10 +316,10 @@ class Conv1d(Block):
     @staticmethod
     def backward(saved: tuple, gy: Array,
                  needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
-        cols, w4, win, groups, needs, unbatched = saved
+        kept, w4, win, groups, needs, unbatched, compiled = saved
         needs = merge_needs(needs, needs_grad)
         gy4 = (gy[None] if unbatched else gy)[:, :, None, :]      # (N, O, 1, Lo)
-        gx, gw, gb = conv2d_backward(gy4, cols, w4, win, groups, needs)
+        gx, gw, gb = conv_backward(gy4, kept, compiled, w4, win, groups, needs)
         if gx is not None:
             gx = gx[0, :, 0, :] if unbatched else gx[:, :, 0, :]  # (N, C, L)
         if gw is not None:

@@ -42,7 +42,12 @@ class Linear(Block):
 
     Shapes:
         x: ``(*, in)``; weight: ``(out, in)``; bias: ``(out,)`` or None; y: ``(*, out)``.
+
+    Backward computes only the gradients the engine asks for (``needs_grad``): a network's first
+    layer gets no :math:`g_X` (its input is data), which saves one of the three GEMMs.
     """
+
+    wants_needs_grad = True
 
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None) -> tuple[Array, tuple]:
@@ -57,12 +62,17 @@ class Linear(Block):
         return y.reshape(*x.shape[:-1], weight.shape[0]), (x2, weight, bias is not None)
 
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array, Array, Array | None]:
+    def backward(saved: tuple, gy: Array, needs_grad: tuple[bool, ...] = (True, True, True)
+                 ) -> tuple[Array | None, Array | None, Array | None]:
         x2, weight, has_bias = saved
         gy2 = gy.reshape(-1, weight.shape[0])                    # (M, out)
-        gx = (gy2 @ weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
-        gw = gy2.T @ x2                                          # (out, in)
-        gb = gy2.sum(axis=0) if has_bias else None               # (out,)
+        gx = gw = gb = None
+        if needs_grad[0]:
+            gx = (gy2 @ weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
+        if needs_grad[1]:
+            gw = gy2.T @ x2                                      # (out, in)
+        if has_bias and needs_grad[2]:
+            gb = gy2.sum(axis=0)                                 # (out,)
         return gx, gw, gb
 
 

@@ -32,7 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
 from nnblocks.core import Block, Tensor
+from nnblocks.kernels import norm as kernel_norm
 
 Array = np.ndarray
 
@@ -123,6 +125,11 @@ class BatchNorm(Block):
                 f"of shape {x.shape}"
             )
         shape = _channel_shape(x)
+        if kernels.numba_enabled() and kernel_norm.supported(x, weight, bias):
+            # the same formulas in three compiled passes (sums in float64)
+            y, xhat, mean, var, r = kernel_norm.batch_norm_forward(x, weight, bias, float(eps))
+            saved = (xhat, r.reshape(shape), weight, bias, axes, shape, m)
+            return (y, mean, var), saved
         xhat, r, mean, var = standardize(x, axes, float(eps))   # x.shape; (1, C, 1...)
         y = _affine(xhat, weight, bias, shape)                   # x.shape
         saved = (xhat, r, weight, bias, axes, shape, m)
@@ -132,8 +139,13 @@ class BatchNorm(Block):
     def backward(saved: tuple, gy: tuple[Array, Array, Array]) -> tuple:
         xhat, r, weight, bias, axes, shape, m = saved
         g, gmean, gvar = gy
-        gxhat, gw, gb = _affine_grads(g, xhat, weight, bias, axes, shape)
-        gx = standardize_backward(gxhat, xhat, r, axes)          # x.shape
+        if kernels.numba_enabled() and kernel_norm.supported(g, xhat, weight):
+            gx, gw, gb = kernel_norm.batch_norm_backward(g, xhat, r, weight)   # two passes
+            gw = None if weight is None else gw
+            gb = None if bias is None else gb
+        else:
+            gxhat, gw, gb = _affine_grads(g, xhat, weight, bias, axes, shape)
+            gx = standardize_backward(gxhat, xhat, r, axes)      # x.shape
         if np.any(gmean):
             gx = gx + gmean.reshape(shape) / m
         if np.any(gvar):

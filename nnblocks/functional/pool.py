@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.conv import batched, check_float, needs_input_grad
 from nnblocks.functional.im2col import Window, as_tuple, crop, lift_window, offset_slices, pad_input
+from nnblocks.kernels import pool as kernel_pool
 
 Array = np.ndarray
 
@@ -204,7 +206,12 @@ def _max_forward(x, dims, kernel_size, stride, padding, dilation, ceil_mode, ret
     x4, unbatched = _setup(x, dims, who)
     win = pool_window(x4.shape[4 - dims:], kernel_size, stride, padding, dilation, ceil_mode,
                       who)
-    y, arg = max_pool_forward(x4, win, bool(track) or return_indices)
+    track = bool(track) or return_indices
+    if kernels.numba_enabled() and kernel_pool.supported(x4, win):   # same y and argmax
+        y, arg = kernel_pool.max_pool_forward(x4, win)
+        arg = arg if track else None
+    else:
+        y, arg = max_pool_forward(x4, win, track)
     out = _finish(y, unbatched, dims == 1)
     saved = (arg, win, unbatched, dims, return_indices)
     if return_indices:
@@ -219,7 +226,11 @@ def _max_backward(saved, gy):
     gy4 = gy[None] if unbatched else gy
     if dims == 1:
         gy4 = gy4[:, :, None]                                     # (N, C, 1, Lo)
-    return (_finish(max_pool_backward(gy4, arg, win), unbatched, dims == 1),)
+    if kernels.numba_enabled() and kernel_pool.supported(gy4, win):
+        gx = kernel_pool.max_pool_backward(gy4, arg, win)
+    else:
+        gx = max_pool_backward(gy4, arg, win)
+    return (_finish(gx, unbatched, dims == 1),)
 
 
 # ---------------------------------------------------------------------- average pooling

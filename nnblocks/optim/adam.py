@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
 from nnblocks.core import Tensor
+from nnblocks.kernels import elementwise as kernel_elementwise
 from nnblocks.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -125,13 +127,23 @@ class Adam(Optimizer):
                 grad = grad + weight_decay * param                       # (*)
         exp_avg = state["exp_avg"]
         exp_avg_sq = state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1.0 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1.0 - beta2) * grad * grad                        # (*)
         bias_correction1 = 1.0 - beta1**step
         bias_correction2 = 1.0 - beta2**step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
+        if (not group["amsgrad"] and kernels.numba_enabled()
+                and kernel_elementwise.supported(param, grad, exp_avg, exp_avg_sq)):
+            # the same operations in one compiled pass (bit-identical, see nnblocks.kernels)
+            scalar = param.dtype.type
+            kernel_elementwise.adam_update(
+                param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+                abs(1.0 - beta1) < 0.5, scalar(1.0 - beta1), scalar(1.0 - (1.0 - beta1)),
+                scalar(beta2), scalar(1.0 - beta2), scalar(-step_size),
+                scalar(bias_correction2_sqrt), scalar(group["eps"]))
+            return
+        lerp_(exp_avg, grad, 1.0 - beta1)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1.0 - beta2) * grad * grad                        # (*)
         if group["amsgrad"]:
             max_exp_avg_sq = state["max_exp_avg_sq"]
             np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)

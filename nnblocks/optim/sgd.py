@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
+from nnblocks.kernels import elementwise as kernel_elementwise
 from nnblocks.optim.optimizer import Optimizer, ParamsT, check_nonnegative
 
 
@@ -105,6 +107,14 @@ class SGD(Optimizer):
             if buf is None:
                 buf = d_p.copy()                                         # (*)
                 state["momentum_buffer"] = buf
+            elif (not group["nesterov"] and kernels.numba_enabled()
+                    and kernel_elementwise.supported(param, d_p, buf)):
+                # the three updates below in one compiled pass (bit-identical)
+                scalar = param.dtype.type
+                kernel_elementwise.momentum_update(
+                    param.reshape(-1), d_p.reshape(-1), buf.reshape(-1), scalar(momentum),
+                    scalar(1.0 - float(group["dampening"])), scalar(-lr))
+                return
             else:
                 buf *= momentum
                 buf += (1.0 - float(group["dampening"])) * d_p

@@ -1,0 +1,346 @@
+r"""Compiled path of :class:`nnblocks.functional.conv.Conv2d`: im2col + GEMM in chunks of images.
+
+The mathematics is the one derived in :mod:`nnblocks.functional.conv` (``Y = W X_col + b``,
+``g_W = G X_col^T``, ``g_x = col2im(W^T G)``); what changes is how the work is laid out:
+
+- **Chunks.** The batch is cut into chunks of ``k`` images whose im2col matrix fits in a few MB,
+  so it is written and read while it is still in cache. Training never keeps it: backward
+  recomputes it from the input, which the graph holds anyway (20 MB less for LeNet's second
+  convolution at batch 64).
+- **Two layouts**, picked per convolution. *Pixel-major* (``rows``): one row per output pixel,
+  ``cols[(m, i, j), (a, b, c)] = x_p[m, i s_h + a d_h, j s_w + b d_w, c]`` copied from a padded
+  NHWC copy of the chunk, where the run over ``(b, c)`` is contiguous (``k_w C`` elements):
+  fast when there are many channels. *Channel-major* (``cols``):
+  ``cols[(c, a, b), (m, i, j)]``, contiguous runs along an output row (``W_o`` elements): for few
+  channels (a first layer on grey images). The weight matrix is laid out to match.
+- **Kernels.** The copies (im2col) and scatter-adds (col2im) are loops over flat arrays with
+  unsigned indices, which numba vectorizes; the GEMMs are NumPy's BLAS.
+- **Threads.** Chunks are shared among threads (:mod:`nnblocks.kernels.threads`); the weight and
+  bias gradients are summed chunk by chunk, in chunk order, so the result does not depend on
+  the number of threads.
+
+Groups: the channels of group ``g`` form one block of rows or columns of ``cols`` (pixel-major
+order ``(g, a, b, c_g)``), and each group is its own GEMM.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nnblocks.kernels import kernel, threads
+
+Array = np.ndarray
+U = np.uint64
+
+#: elements of one chunk's im2col matrix (2 MiB of float32): measured on LeNet's conv2 at
+#: batch 64, chunks of 4-16 images ran the GEMMs at the same speed, one chunk of 64 ~25% slower
+CHUNK_ELEMENTS = 1 << 19
+#: pixel-major layout when a contiguous run of the copy has at least this many elements
+ROWS_MIN_RUN = 16
+
+
+# ---------------------------------------------------------------------- kernels
+@kernel
+def im2col_rows(xp, k, hp, wp, c, kh, kw, sh, sw, dh, dw, ho, wo, groups, out):
+    """Pixel-major im2col of ``k`` images: ``xp (k, H_p, W_p, C)`` → ``out (k H_o W_o, kh kw C)``
+    with columns ordered ``(g, a, b, c_g)``. Both flat."""
+    cg = c // groups
+    ck = kh * kw * c
+    for m in range(k):
+        for i in range(ho):
+            for j in range(wo):
+                d = U(((m * ho + i) * wo + j) * ck)
+                for g in range(groups):
+                    for a in range(kh):
+                        s = U(((m * hp + i * sh + a * dh) * wp + j * sw) * c + g * cg)
+                        if dw == 1 and groups == 1:          # (b, c) is one contiguous run
+                            run = U(kw * c)
+                            for t in range(run):
+                                out[d + t] = xp[s + t]
+                            d += run
+                        else:
+                            for b in range(kw):
+                                sb = s + U(b * dw * c)
+                                for t in range(U(cg)):
+                                    out[d + t] = xp[sb + t]
+                                d += U(cg)
+
+
+@kernel
+def col2im_rows(gcols, k, hp, wp, c, kh, kw, sh, sw, dh, dw, ho, wo, groups, gxp):
+    """Adjoint of :func:`im2col_rows`: ``gxp (k, H_p, W_p, C) += col2im(gcols)``. Both flat."""
+    cg = c // groups
+    ck = kh * kw * c
+    for m in range(k):
+        for i in range(ho):
+            for j in range(wo):
+                s = U(((m * ho + i) * wo + j) * ck)
+                for g in range(groups):
+                    for a in range(kh):
+                        d = U(((m * hp + i * sh + a * dh) * wp + j * sw) * c + g * cg)
+                        if dw == 1 and groups == 1:
+                            run = U(kw * c)
+                            for t in range(run):
+                                gxp[d + t] += gcols[s + t]
+                            s += run
+                        else:
+                            for b in range(kw):
+                                db = d + U(b * dw * c)
+                                for t in range(U(cg)):
+                                    gxp[db + t] += gcols[s + t]
+                                s += U(cg)
+
+
+@kernel
+def im2col_cols(xp, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, out):
+    """Channel-major im2col of ``k`` images: ``xp (k, C, H_p, W_p)`` → ``out (C kh kw, k H_o
+    W_o)``. Both flat."""
+    ld = k * ho * wo
+    for ch in range(c):
+        for a in range(kh):
+            for b in range(kw):
+                r = (ch * kh + a) * kw + b
+                for m in range(k):
+                    for i in range(ho):
+                        s = U(((m * c + ch) * hp + i * sh + a * dh) * wp + b * dw)
+                        d = U(r * ld + (m * ho + i) * wo)
+                        if sw == 1:
+                            for j in range(U(wo)):
+                                out[d + j] = xp[s + j]
+                        else:
+                            step = U(sw)
+                            for j in range(U(wo)):
+                                out[d + j] = xp[s + j * step]
+
+
+@kernel
+def col2im_cols(gcols, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, gxp):
+    """Adjoint of :func:`im2col_cols`: ``gxp (k, C, H_p, W_p) += col2im(gcols)``. Both flat."""
+    ld = k * ho * wo
+    for ch in range(c):
+        for a in range(kh):
+            for b in range(kw):
+                r = (ch * kh + a) * kw + b
+                for m in range(k):
+                    for i in range(ho):
+                        d = U(((m * c + ch) * hp + i * sh + a * dh) * wp + b * dw)
+                        s = U(r * ld + (m * ho + i) * wo)
+                        if sw == 1:
+                            for j in range(U(wo)):
+                                gxp[d + j] += gcols[s + j]
+                        else:
+                            step = U(sw)
+                            for j in range(U(wo)):
+                                gxp[d + j * step] += gcols[s + j]
+
+
+# ---------------------------------------------------------------------- geometry
+class Plan(NamedTuple):
+    """Sizes of one convolution and how the compiled path lays it out."""
+
+    n: int
+    c: int
+    h: int
+    w: int
+    o: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    top: int
+    left: int
+    hp: int
+    wp: int
+    ho: int
+    wo: int
+    groups: int
+    rows: bool          # pixel-major layout (else channel-major)
+    chunk: int          # images per chunk
+
+    @property
+    def pixels(self) -> int:
+        return self.ho * self.wo
+
+    @property
+    def ck(self) -> int:
+        """Rows of the im2col matrix: ``C kh kw`` (all groups)."""
+        return self.c * self.kh * self.kw
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n // self.chunk)
+
+    def images(self, i: int) -> tuple[int, int]:
+        """First image and image count of chunk ``i``."""
+        m0 = i * self.chunk
+        return m0, min(self.chunk, self.n - m0)
+
+
+def supported(x: Array, weight: Array) -> bool:
+    """Whether the compiled path handles these arrays (float32/float64, one dtype)."""
+    return x.dtype in (np.float32, np.float64) and weight.dtype == x.dtype
+
+
+def make_plan(x_shape: tuple[int, ...], weight_shape: tuple[int, ...], win: Any,
+              groups: int, itemsize: int) -> Plan:
+    """The layout and chunk size for a batched input ``(N, C, H, W)`` and a window ``win``
+    (:class:`nnblocks.functional.im2col.Window`)."""
+    n, c, h, w = x_shape
+    o = weight_shape[0]
+    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
+    top, bottom, left, right = win.pads
+    ho, wo = win.out_size
+    cg = c // groups
+    run = kw * cg if (dw == 1 and groups == 1) else cg
+    per_image = ho * wo * c * kh * kw * itemsize // 4
+    chunk = max(1, min(CHUNK_ELEMENTS // max(per_image, 1), -(-n // 4)))
+    return Plan(n, c, h, w, o, kh, kw, sh, sw, dh, dw, top, left, h + top + bottom,
+                w + left + right, ho, wo, groups, run >= ROWS_MIN_RUN, chunk)
+
+
+def weight_matrix(weight: Array, plan: Plan) -> Array:
+    """``W`` as ``(O, C_g kh kw)`` with columns in the order of the layout's im2col rows."""
+    if plan.rows:
+        weight = weight.transpose(0, 2, 3, 1)                     # (O, kh, kw, C_g)
+    return np.ascontiguousarray(weight).reshape(plan.o, -1)
+
+
+def weight_from_matrix(gw: Array, plan: Plan) -> Array:
+    """Inverse of :func:`weight_matrix`: ``(O, C_g kh kw)`` → ``(O, C_g, kh, kw)``."""
+    cg = plan.c // plan.groups
+    if plan.rows:
+        return np.ascontiguousarray(gw.reshape(plan.o, plan.kh, plan.kw, cg).transpose(0, 3, 1, 2))
+    return gw.reshape(plan.o, cg, plan.kh, plan.kw)
+
+
+# ---------------------------------------------------------------------- chunk steps
+def _im2col(x: Array, plan: Plan, m0: int, k: int) -> Array:
+    """The chunk's im2col matrix in this thread's buffer: ``(k P, C kh kw)`` pixel-major or
+    ``(C kh kw, k P)`` channel-major."""
+    p = plan
+    cols = threads.workspace("cols", p.ck * k * p.pixels, x.dtype)
+    size = p.chunk * p.c * p.hp * p.wp
+    xp = threads.workspace("xp", size, x.dtype, zero_tag=p)      # zero border, written once
+    if p.rows:
+        xp = xp.reshape(p.chunk, p.hp, p.wp, p.c)
+        xp[:k, p.top:p.top + p.h, p.left:p.left + p.w] = x[m0:m0 + k].transpose(0, 2, 3, 1)
+        im2col_rows(xp.reshape(-1), k, p.hp, p.wp, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
+                    p.ho, p.wo, p.groups, cols)
+        return cols.reshape(k * p.pixels, p.ck)
+    xp = xp.reshape(p.chunk, p.c, p.hp, p.wp)
+    xp[:k, :, p.top:p.top + p.h, p.left:p.left + p.w] = x[m0:m0 + k]
+    im2col_cols(xp.reshape(-1), k, p.c, p.hp, p.wp, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
+                p.ho, p.wo, cols)
+    return cols.reshape(p.ck, k * p.pixels)
+
+
+def _group_slices(plan: Plan) -> list[tuple[slice, slice]]:
+    """``(output channels, im2col columns/rows)`` of each group."""
+    og, kg = plan.o // plan.groups, plan.ck // plan.groups
+    return [(slice(g * og, (g + 1) * og), slice(g * kg, (g + 1) * kg))
+            for g in range(plan.groups)]
+
+
+def forward(x: Array, weight: Array, bias: Array | None, win: Any, groups: int) -> Array:
+    """``y = W ⋆ x + b`` for a batched ``x (N, C, H, W)``; returns ``y (N, O, H_o, W_o)``."""
+    p = make_plan(x.shape, weight.shape, win, groups, x.itemsize)
+    wmat = weight_matrix(weight, p)                               # (O, C_g kh kw)
+    y = np.empty((p.n, p.o, p.ho, p.wo), dtype=x.dtype)
+    b = None if bias is None else bias.reshape(p.o, 1, 1)
+    parts = _group_slices(p)
+
+    def chunk(i: int) -> None:
+        m0, k = p.images(i)
+        cols = _im2col(x, p, m0, k)
+        ymat = threads.workspace("y", p.o * k * p.pixels, x.dtype)
+        if p.rows:
+            ymat = ymat.reshape(k * p.pixels, p.o)                # (k P, O)
+            for og, kg in parts:
+                np.matmul(cols[:, kg], wmat[og].T, out=ymat[:, og])
+            y_t = ymat.reshape(k, p.ho, p.wo, p.o).transpose(0, 3, 1, 2)
+        else:
+            ymat = ymat.reshape(p.o, k * p.pixels)                # (O, k P)
+            for og, kg in parts:
+                np.matmul(wmat[og], cols[kg], out=ymat[og])
+            y_t = ymat.reshape(p.o, k, p.ho, p.wo).transpose(1, 0, 2, 3)
+        if b is None:
+            np.copyto(y[m0:m0 + k], y_t)
+        else:
+            np.add(y_t, b, out=y[m0:m0 + k])                      # bias add = the relayout
+
+    threads.run(chunk, p.n_chunks)
+    return y
+
+
+def backward(gy: Array, x: Array | None, x_shape: tuple[int, ...], dtype: Any, weight: Array,
+             win: Any, groups: int,
+             needs: tuple[bool, bool, bool]) -> tuple[Array | None, Array | None, Array | None]:
+    """``(g_x, g_W, g_b)`` of :func:`forward` for the inputs in ``needs`` (others None); the
+    input ``x`` itself is needed only for ``g_W``."""
+    dtype = np.dtype(dtype)
+    p = make_plan(x_shape, weight.shape, win, groups, dtype.itemsize)
+    wmat = weight_matrix(weight, p)                               # (O, C_g kh kw)
+    parts = _group_slices(p)
+    gx = np.empty(x_shape, dtype=dtype) if needs[0] else None
+    gw_parts = np.empty((p.n_chunks, *wmat.shape), dtype=dtype) if needs[1] else None
+    gb_parts = np.empty((p.n_chunks, p.o), dtype=dtype) if needs[2] else None
+
+    def chunk(i: int) -> None:
+        m0, k = p.images(i)
+        gmat = threads.workspace("gy", p.o * k * p.pixels, dtype)
+        if p.rows:
+            gmat = gmat.reshape(k * p.pixels, p.o)                # (k P, O)
+            gmat.reshape(k, p.ho, p.wo, p.o)[...] = gy[m0:m0 + k].transpose(0, 2, 3, 1)
+        else:
+            gmat = gmat.reshape(p.o, k * p.pixels)                # (O, k P)
+            gmat.reshape(p.o, k, p.ho, p.wo)[...] = gy[m0:m0 + k].transpose(1, 0, 2, 3)
+        if gb_parts is not None:
+            ones = np.ones(k * p.pixels, dtype=dtype)
+            if p.rows:
+                np.matmul(ones, gmat, out=gb_parts[i])            # a GEMV
+            else:
+                np.matmul(gmat, ones, out=gb_parts[i])
+        if gw_parts is not None:
+            cols = _im2col(x, p, m0, k)
+            for og, kg in parts:
+                if p.rows:
+                    np.matmul(gmat[:, og].T, cols[:, kg], out=gw_parts[i, og])
+                else:
+                    np.matmul(gmat[og], cols[kg].T, out=gw_parts[i, og])
+        if gx is not None:
+            _input_grad(gmat, wmat, gx, p, parts, m0, k)
+
+    threads.run(chunk, p.n_chunks)
+    gw = None if gw_parts is None else weight_from_matrix(gw_parts.sum(axis=0), p)
+    gb = None if gb_parts is None else gb_parts.sum(axis=0)
+    return gx, gw, gb
+
+
+def _input_grad(gmat: Array, wmat: Array, gx: Array, p: Plan, parts: list, m0: int,
+                k: int) -> None:
+    """``g_x`` of one chunk: ``col2im(W^T G)`` into ``gx[m0:m0 + k]``."""
+    dtype = gx.dtype
+    gcols = threads.workspace("cols", p.ck * k * p.pixels, dtype)
+    if p.rows:
+        gcols2 = gcols.reshape(k * p.pixels, p.ck)                # (k P, C kh kw)
+        for og, kg in parts:
+            np.matmul(gmat[:, og], wmat[og], out=gcols2[:, kg])
+        gxp = threads.workspace("gxp", k * p.hp * p.wp * p.c, dtype).reshape(k, p.hp, p.wp, p.c)
+        gxp.fill(0)
+        col2im_rows(gcols, k, p.hp, p.wp, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ho, p.wo,
+                    p.groups, gxp.reshape(-1))
+        inner = gxp[:, p.top:p.top + p.h, p.left:p.left + p.w].transpose(0, 3, 1, 2)
+    else:
+        gcols2 = gcols.reshape(p.ck, k * p.pixels)                # (C kh kw, k P)
+        for og, kg in parts:
+            np.matmul(wmat[og].T, gmat[og], out=gcols2[kg])
+        gxp = threads.workspace("gxp", k * p.c * p.hp * p.wp, dtype).reshape(k, p.c, p.hp, p.wp)
+        gxp.fill(0)
+        col2im_cols(gcols, k, p.c, p.hp, p.wp, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ho, p.wo,
+                    gxp.reshape(-1))
+        inner = gxp[:, :, p.top:p.top + p.h, p.left:p.left + p.w]
+    np.copyto(gx[m0:m0 + k], inner)
