@@ -45,7 +45,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        elif not isinstance(data, (np.ndarray, np.generic)):
+        elif isinstance(data, (list, tuple, float, int)) and not isinstance(data, np.generic):
             data = np.asarray(data)                    # Python numbers and lists: floats are
             if data.dtype.kind == "f":                 # float32, as in torch.Tensor/nb.tensor
                 data = data.astype(DEFAULT_DTYPE)

@@ -7,6 +7,7 @@ import pytest
 
 import nnblocks as nb
 from nnblocks.core import Tensor
+from tests.conftest import import_torch
 
 
 # ---------------------------------------------------------------------- nb.tensor dtype rules
@@ -22,6 +23,8 @@ def test_tensor_class_from_python_floats_is_float32_like_torch_tensor(data):
     assert Tensor(np.zeros(2)).dtype == np.float64              # arrays keep their dtype
     assert Tensor(np.float64(2.0)).dtype == np.float64
     assert Tensor([1, 2]).dtype == np.int64
+    torch = import_torch()
+    assert Tensor(torch.zeros(2, dtype=torch.float64)).dtype == np.float64   # other arrays too
 
 
 @pytest.mark.parametrize("data,dtype", [(3, np.int64), ([1, 2], np.int64), (True, np.bool_)])
