@@ -31,6 +31,7 @@ def _rank(x: Any) -> tuple[int, int, np.dtype]:
     0 for Python numbers (which carry no dtype of their own)."""
     if isinstance(x, np.ndarray):
         return _CATEGORY[x.dtype.kind], (2 if x.ndim else 1), x.dtype
+    x = _operand(x)                                    # a NumPy scalar acts as a Python number
     kind = type(x) if type(x) in _SCALAR_DTYPE else complex
     dtype = _SCALAR_DTYPE[kind]
     return _CATEGORY[dtype.kind], 0, dtype
@@ -73,10 +74,8 @@ def promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
             return a, b
     elif type(b) is np.ndarray and type(a) in _PYTHON_NUMBERS and b.dtype.kind == "f":
         return a, b
-    if not isinstance(a, (np.ndarray, *_PYTHON_NUMBERS, complex)):
-        a = np.asarray(a)                              # lists and other array-likes
-    if not isinstance(b, (np.ndarray, *_PYTHON_NUMBERS, complex)):
-        b = np.asarray(b)
+    a = _operand(a)
+    b = _operand(b)
     dtype = result_dtype(a, b)
     if floating and dtype.kind in "biu":
         dtype = DEFAULT_DTYPE
@@ -85,6 +84,16 @@ def promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     if isinstance(b, np.ndarray) and b.dtype != dtype:
         b = b.astype(dtype)
     return a, b
+
+
+def _operand(x: Any) -> Any:
+    """An array or a Python number: NumPy scalars become Python numbers (as in
+    :meth:`Block.apply`, so they never widen a tensor), lists and other array-likes arrays."""
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (np.ndarray, *_PYTHON_NUMBERS, complex)):
+        return x
+    return np.asarray(x)
 
 
 def _floating(x: Any) -> Any:

@@ -108,3 +108,13 @@ def test_float64_is_unchanged_and_result_dtype_rules() -> None:
     assert result_dtype(np.zeros(2, np.int64), np.array(0.5)) == np.float64
     assert result_dtype(np.zeros(2, np.float32), np.zeros(2)) == np.float64
     assert result_dtype(True, 2) == np.int64
+
+
+def test_blocks_called_directly_treat_numpy_scalars_and_lists_as_apply_does() -> None:
+    from nnblocks.functional.math import Add, Mul
+
+    f32 = np.ones(2, dtype=np.float32)
+    assert Add.forward(f32, np.float64(2.0))[0].dtype == np.float32
+    assert Mul.forward(np.array([1, 2]), np.float64(0.5))[0].dtype == np.float32
+    assert Add.forward(f32, [1, 2])[0].dtype == np.float32
+    assert result_dtype(f32, np.float64(1.0)) == np.float32
