@@ -229,7 +229,7 @@ def test_progress_bar_shows_loss_accuracy_and_speed(monkeypatch):
     lines = screen.getvalue().split("\n")
     summaries = [line.rsplit("\r", 1)[-1] for line in lines if "val_acc" in line]
     assert len(summaries) == 2 and all(
-        re.fullmatch(r"epoch \d/2 6/6 \[00:00, loss \S+, acc \S+, val_loss \S+, val_acc \S+, "
+        re.fullmatch(r"epoch \d/2 6/6 \[\d\d:\d\d, loss \S+, acc \S+, val_loss \S+, val_acc \S+, "
                      r"\d+ samples/s\]", s) for s in summaries)
     for progress, stream in ((False, Terminal()), (True, io.StringIO())):  # --quiet; not a tty
         monkeypatch.setattr(sys, "stderr", stream)
