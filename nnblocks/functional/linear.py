@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks import kernels
 from nnblocks.core import Block, Tensor
+from nnblocks.kernels import threads as kernel_threads
 
 Array = np.ndarray
 
@@ -29,6 +31,15 @@ def _check_features(name: str, x: Array, expected: int, weight: Array) -> None:
 def _check_bias(name: str, bias: Array | None, expected: tuple[int, ...]) -> None:
     if bias is not None and np.shape(bias) != expected:
         raise ValueError(f"{name}: bias has shape {np.shape(bias)}, expected {expected}")
+
+
+def _matmul(a: Array, b: Array) -> Array:
+    """``a @ b``; on the accelerated path (:mod:`nnblocks.kernels`) the rows of ``a`` are shared
+    among nnblocks' threads instead of BLAS's (same products, no BLAS threads spinning against
+    the threads of the compiled kernels)."""
+    if kernels.numba_enabled() and a.ndim == 2 and b.ndim == 2:
+        return kernel_threads.matmul(a, b)
+    return a @ b
 
 
 class Linear(Block):
@@ -56,7 +67,7 @@ class Linear(Block):
         _check_features("linear", x, weight.shape[1], weight)
         _check_bias("linear", bias, weight.shape[:1])
         x2 = x.reshape(-1, weight.shape[1])                      # (M, in)
-        y = x2 @ weight.T                                        # (M, out)
+        y = _matmul(x2, weight.T)                                # (M, out)
         if bias is not None:
             y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0]), (x2, weight, bias is not None)
@@ -68,9 +79,9 @@ class Linear(Block):
         gy2 = gy.reshape(-1, weight.shape[0])                    # (M, out)
         gx = gw = gb = None
         if needs_grad[0]:
-            gx = (gy2 @ weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
+            gx = _matmul(gy2, weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
         if needs_grad[1]:
-            gw = gy2.T @ x2                                      # (out, in)
+            gw = _matmul(gy2.T, x2)                              # (out, in)
         if has_bias and needs_grad[2]:
             gb = gy2.sum(axis=0)                                 # (out,)
         return gx, gw, gb

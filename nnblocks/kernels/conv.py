@@ -95,17 +95,18 @@ def col2im_rows(gcols, k, hp, wp, c, kh, kw, sh, sw, dh, dw, ho, wo, groups, gxp
 
 @kernel
 def im2col_cols(xp, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, out):
-    """Channel-major im2col of ``k`` images: ``xp (k, C, H_p, W_p)`` → ``out (C kh kw, k H_o
-    W_o)``. Both flat."""
-    ld = k * ho * wo
-    for ch in range(c):
-        for a in range(kh):
-            for b in range(kw):
-                r = (ch * kh + a) * kw + b
-                for m in range(k):
+    """Channel-major im2col of ``k`` images, one matrix per image: ``xp (k, C, H_p, W_p)`` →
+    ``out (k, C kh kw, H_o W_o)``. Both flat."""
+    ck = c * kh * kw
+    p = ho * wo
+    for m in range(k):
+        for ch in range(c):
+            for a in range(kh):
+                for b in range(kw):
+                    r = (ch * kh + a) * kw + b
                     for i in range(ho):
                         s = U(((m * c + ch) * hp + i * sh + a * dh) * wp + b * dw)
-                        d = U(r * ld + (m * ho + i) * wo)
+                        d = U((m * ck + r) * p + i * wo)
                         if sw == 1:
                             for j in range(U(wo)):
                                 out[d + j] = xp[s + j]
@@ -118,15 +119,16 @@ def im2col_cols(xp, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, out):
 @kernel
 def col2im_cols(gcols, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, gxp):
     """Adjoint of :func:`im2col_cols`: ``gxp (k, C, H_p, W_p) += col2im(gcols)``. Both flat."""
-    ld = k * ho * wo
-    for ch in range(c):
-        for a in range(kh):
-            for b in range(kw):
-                r = (ch * kh + a) * kw + b
-                for m in range(k):
+    ck = c * kh * kw
+    p = ho * wo
+    for m in range(k):
+        for ch in range(c):
+            for a in range(kh):
+                for b in range(kw):
+                    r = (ch * kh + a) * kw + b
                     for i in range(ho):
                         d = U(((m * c + ch) * hp + i * sh + a * dh) * wp + b * dw)
-                        s = U(r * ld + (m * ho + i) * wo)
+                        s = U((m * ck + r) * p + i * wo)
                         if sw == 1:
                             for j in range(U(wo)):
                                 gxp[d + j] += gcols[s + j]
@@ -134,6 +136,43 @@ def col2im_cols(gcols, k, c, hp, wp, kh, kw, sh, sw, dh, dw, ho, wo, gxp):
                             step = U(sw)
                             for j in range(U(wo)):
                                 gxp[d + j * step] += gcols[s + j]
+
+
+@kernel
+def rows_to_nchw(ymat, bias, has_bias, k, o, p, y):
+    """``y (k, O, P) = ymat (k P, O)`` transposed per image, plus ``bias (O,)``. Flat."""
+    for m in range(k):
+        for ch in range(o):
+            b = bias[ch] if has_bias else ymat.dtype.type(0.0)
+            d = U((m * o + ch) * p)
+            s = U(m * p * o + ch)
+            for t in range(U(p)):
+                v = ymat[s + t * U(o)]
+                y[d + t] = v + b if has_bias else v
+
+
+@kernel
+def nchw_to_padded_rows(x, k, c, h, w, top, left, hp, wp, xp):
+    """The interior of ``xp (k, H_p, W_p, C)`` from ``x (k, C, H, W)`` (border untouched)."""
+    for m in range(k):
+        for ch in range(c):
+            for r in range(h):
+                s = U(((m * c + ch) * h + r) * w)
+                d = U(((m * hp + r + top) * wp + left) * c + ch)
+                for t in range(U(w)):
+                    xp[d + t * U(c)] = x[s + t]
+
+
+@kernel
+def padded_rows_to_nchw(gxp, k, c, h, w, top, left, hp, wp, gx):
+    """``gx (k, C, H, W)`` = the interior of ``gxp (k, H_p, W_p, C)``."""
+    for m in range(k):
+        for ch in range(c):
+            for r in range(h):
+                d = U(((m * c + ch) * h + r) * w)
+                s = U(((m * hp + r + top) * wp + left) * c + ch)
+                for t in range(U(w)):
+                    gx[d + t] = gxp[s + t * U(c)]
 
 
 # ---------------------------------------------------------------------- geometry
@@ -219,23 +258,23 @@ def weight_from_matrix(gw: Array, plan: Plan) -> Array:
 
 # ---------------------------------------------------------------------- chunk steps
 def _im2col(x: Array, plan: Plan, m0: int, k: int) -> Array:
-    """The chunk's im2col matrix in this thread's buffer: ``(k P, C kh kw)`` pixel-major or
-    ``(C kh kw, k P)`` channel-major."""
+    """The im2col matrices of images ``m0 .. m0 + k - 1`` in this thread's buffer, one per
+    image: ``(k, P, C kh kw)`` pixel-major or ``(k, C kh kw, P)`` channel-major."""
     p = plan
     cols = threads.workspace("cols", p.ck * k * p.pixels, x.dtype)
     size = p.chunk * p.c * p.hp * p.wp
     xp = threads.workspace("xp", size, x.dtype, zero_tag=p)      # zero border, written once
     if p.rows:
-        xp = xp.reshape(p.chunk, p.hp, p.wp, p.c)
-        xp[:k, p.top:p.top + p.h, p.left:p.left + p.w] = x[m0:m0 + k].transpose(0, 2, 3, 1)
-        im2col_rows(xp.reshape(-1), k, p.hp, p.wp, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
+        nchw_to_padded_rows(x[m0:m0 + k].reshape(-1), k, p.c, p.h, p.w, p.top, p.left, p.hp,
+                            p.wp, xp)
+        im2col_rows(xp, k, p.hp, p.wp, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
                     p.ho, p.wo, p.groups, cols)
-        return cols.reshape(k * p.pixels, p.ck)
+        return cols.reshape(k, p.pixels, p.ck)
     xp = xp.reshape(p.chunk, p.c, p.hp, p.wp)
     xp[:k, :, p.top:p.top + p.h, p.left:p.left + p.w] = x[m0:m0 + k]
     im2col_cols(xp.reshape(-1), k, p.c, p.hp, p.wp, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw,
                 p.ho, p.wo, cols)
-    return cols.reshape(p.ck, k * p.pixels)
+    return cols.reshape(k, p.ck, p.pixels)
 
 
 def _group_slices(plan: Plan) -> list[tuple[slice, slice]]:
@@ -246,31 +285,36 @@ def _group_slices(plan: Plan) -> list[tuple[slice, slice]]:
 
 
 def forward(x: Array, weight: Array, bias: Array | None, win: Any, groups: int) -> Array:
-    """``y = W ⋆ x + b`` for a batched ``x (N, C, H, W)``; returns ``y (N, O, H_o, W_o)``."""
+    """``y = W ⋆ x + b`` for a batched ``x (N, C, H, W)``; returns ``y (N, O, H_o, W_o)``.
+
+    Pixel-major: one GEMM per chunk, ``(k P, C kh kw) @ W^T``, whose ``(k P, O)`` result is
+    transposed to NCHW with the bias added (a kernel). Channel-major: one GEMM per image,
+    ``W @ (C kh kw, P)``, written straight into ``y`` (already NCHW).
+    """
+    x = np.ascontiguousarray(x)
     p = make_plan(x.shape, weight.shape, win, groups, x.itemsize)
     wmat = weight_matrix(weight, p)                               # (O, C_g kh kw)
     y = np.empty((p.n, p.o, p.ho, p.wo), dtype=x.dtype)
-    b = None if bias is None else bias.reshape(p.o, 1, 1)
+    y3 = y.reshape(p.n, p.o, p.pixels)
+    has_bias = bias is not None
+    b = bias if has_bias else np.zeros(p.o, dtype=x.dtype)       # unused placeholder
     parts = _group_slices(p)
 
     def chunk(i: int) -> None:
         m0, k = p.images(i)
         cols = _im2col(x, p, m0, k)
-        ymat = threads.workspace("y", p.o * k * p.pixels, x.dtype)
         if p.rows:
-            ymat = ymat.reshape(k * p.pixels, p.o)                # (k P, O)
+            cols2 = cols.reshape(k * p.pixels, p.ck)
+            ymat = threads.workspace("y", p.o * k * p.pixels, x.dtype)
+            ymat2 = ymat.reshape(k * p.pixels, p.o)               # (k P, O)
             for og, kg in parts:
-                np.matmul(cols[:, kg], wmat[og].T, out=ymat[:, og])
-            y_t = ymat.reshape(k, p.ho, p.wo, p.o).transpose(0, 3, 1, 2)
-        else:
-            ymat = ymat.reshape(p.o, k * p.pixels)                # (O, k P)
-            for og, kg in parts:
-                np.matmul(wmat[og], cols[kg], out=ymat[og])
-            y_t = ymat.reshape(p.o, k, p.ho, p.wo).transpose(1, 0, 2, 3)
-        if b is None:
-            np.copyto(y[m0:m0 + k], y_t)
-        else:
-            np.add(y_t, b, out=y[m0:m0 + k])                      # bias add = the relayout
+                np.matmul(cols2[:, kg], wmat[og].T, out=ymat2[:, og])
+            rows_to_nchw(ymat, b, has_bias, k, p.o, p.pixels, y3[m0:m0 + k].reshape(-1))
+            return
+        for og, kg in parts:                                      # (k, O_g, P) per group
+            np.matmul(wmat[og], cols[:, kg], out=y3[m0:m0 + k, og])
+        if has_bias:
+            y3[m0:m0 + k] += b.reshape(p.o, 1)
 
     threads.run(chunk, p.n_chunks)
     return y
@@ -280,39 +324,39 @@ def backward(gy: Array, x: Array | None, x_shape: tuple[int, ...], dtype: Any, w
              win: Any, groups: int,
              needs: tuple[bool, bool, bool]) -> tuple[Array | None, Array | None, Array | None]:
     """``(g_x, g_W, g_b)`` of :func:`forward` for the inputs in ``needs`` (others None); the
-    input ``x`` itself is needed only for ``g_W``."""
+    input ``x`` itself is needed only for ``g_W``.
+
+    Per image, with ``G = g_y`` as ``(O, P)`` (NCHW needs no relayout): ``g_W = Σ G X_col``
+    (one GEMM per image, summed image by image, chunk by chunk), ``g_b = Σ G 1``,
+    ``g_x = col2im(W^T G)``.
+    """
     dtype = np.dtype(dtype)
     p = make_plan(x_shape, weight.shape, win, groups, dtype.itemsize)
     wmat = weight_matrix(weight, p)                               # (O, C_g kh kw)
     parts = _group_slices(p)
+    gy3 = np.ascontiguousarray(gy).reshape(p.n, p.o, p.pixels)    # (N, O, P)
+    x = None if x is None else np.ascontiguousarray(x)
     gx = np.empty(x_shape, dtype=dtype) if needs[0] else None
     gw_parts = np.empty((p.n_chunks, *wmat.shape), dtype=dtype) if needs[1] else None
     gb_parts = np.empty((p.n_chunks, p.o), dtype=dtype) if needs[2] else None
+    ones = np.ones(p.pixels, dtype=dtype)
 
     def chunk(i: int) -> None:
         m0, k = p.images(i)
-        gmat = threads.workspace("gy", p.o * k * p.pixels, dtype)
-        if p.rows:
-            gmat = gmat.reshape(k * p.pixels, p.o)                # (k P, O)
-            gmat.reshape(k, p.ho, p.wo, p.o)[...] = gy[m0:m0 + k].transpose(0, 2, 3, 1)
-        else:
-            gmat = gmat.reshape(p.o, k * p.pixels)                # (O, k P)
-            gmat.reshape(p.o, k, p.ho, p.wo)[...] = gy[m0:m0 + k].transpose(1, 0, 2, 3)
+        g = gy3[m0:m0 + k]                                        # (k, O, P)
         if gb_parts is not None:
-            ones = np.ones(k * p.pixels, dtype=dtype)
-            if p.rows:
-                np.matmul(ones, gmat, out=gb_parts[i])            # a GEMV
-            else:
-                np.matmul(gmat, ones, out=gb_parts[i])
+            np.sum(g @ ones, axis=0, out=gb_parts[i])             # GEMVs, then over images
         if gw_parts is not None:
             cols = _im2col(x, p, m0, k)
+            per_image = threads.workspace("gw", k * wmat.size, dtype).reshape(k, *wmat.shape)
             for og, kg in parts:
-                if p.rows:
-                    np.matmul(gmat[:, og].T, cols[:, kg], out=gw_parts[i, og])
-                else:
-                    np.matmul(gmat[og], cols[kg].T, out=gw_parts[i, og])
+                if p.rows:                                        # (k, O_g, P) @ (k, P, K_g)
+                    np.matmul(g[:, og], cols[:, :, kg], out=per_image[:, og])
+                else:                                             # (k, O_g, P) @ (k, P, K_g)
+                    np.matmul(g[:, og], cols[:, kg].transpose(0, 2, 1), out=per_image[:, og])
+            np.sum(per_image, axis=0, out=gw_parts[i])
         if gx is not None:
-            _input_grad(gmat, wmat, gx, p, parts, m0, k)
+            _input_grad(g, wmat, gx, p, parts, m0, k)
 
     threads.run(chunk, p.n_chunks)
     gw = None if gw_parts is None else weight_from_matrix(gw_parts.sum(axis=0), p)
@@ -320,27 +364,27 @@ def backward(gy: Array, x: Array | None, x_shape: tuple[int, ...], dtype: Any, w
     return gx, gw, gb
 
 
-def _input_grad(gmat: Array, wmat: Array, gx: Array, p: Plan, parts: list, m0: int,
+def _input_grad(g: Array, wmat: Array, gx: Array, p: Plan, parts: list, m0: int,
                 k: int) -> None:
-    """``g_x`` of one chunk: ``col2im(W^T G)`` into ``gx[m0:m0 + k]``."""
+    """``g_x`` of images ``m0 .. m0 + k - 1``: ``col2im(W^T G)`` into ``gx[m0:m0 + k]``."""
     dtype = gx.dtype
     gcols = threads.workspace("cols", p.ck * k * p.pixels, dtype)
     if p.rows:
-        gcols2 = gcols.reshape(k * p.pixels, p.ck)                # (k P, C kh kw)
+        gcols3 = gcols.reshape(k, p.pixels, p.ck)                 # (k, P, C kh kw)
         for og, kg in parts:
-            np.matmul(gmat[:, og], wmat[og], out=gcols2[:, kg])
-        gxp = threads.workspace("gxp", k * p.hp * p.wp * p.c, dtype).reshape(k, p.hp, p.wp, p.c)
+            np.matmul(g[:, og].transpose(0, 2, 1), wmat[og], out=gcols3[:, :, kg])
+        gxp = threads.workspace("gxp", k * p.hp * p.wp * p.c, dtype)
         gxp.fill(0)
         col2im_rows(gcols, k, p.hp, p.wp, p.c, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ho, p.wo,
-                    p.groups, gxp.reshape(-1))
-        inner = gxp[:, p.top:p.top + p.h, p.left:p.left + p.w].transpose(0, 3, 1, 2)
-    else:
-        gcols2 = gcols.reshape(p.ck, k * p.pixels)                # (C kh kw, k P)
-        for og, kg in parts:
-            np.matmul(wmat[og].T, gmat[og], out=gcols2[kg])
-        gxp = threads.workspace("gxp", k * p.c * p.hp * p.wp, dtype).reshape(k, p.c, p.hp, p.wp)
-        gxp.fill(0)
-        col2im_cols(gcols, k, p.c, p.hp, p.wp, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ho, p.wo,
-                    gxp.reshape(-1))
-        inner = gxp[:, :, p.top:p.top + p.h, p.left:p.left + p.w]
-    np.copyto(gx[m0:m0 + k], inner)
+                    p.groups, gxp)
+        padded_rows_to_nchw(gxp, k, p.c, p.h, p.w, p.top, p.left, p.hp, p.wp,
+                            gx[m0:m0 + k].reshape(-1))
+        return
+    gcols3 = gcols.reshape(k, p.ck, p.pixels)                     # (k, C kh kw, P)
+    for og, kg in parts:
+        np.matmul(wmat[og].T, g[:, og], out=gcols3[:, kg])
+    gxp = threads.workspace("gxp", k * p.c * p.hp * p.wp, dtype).reshape(k, p.c, p.hp, p.wp)
+    gxp.fill(0)
+    col2im_cols(gcols, k, p.c, p.hp, p.wp, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ho, p.wo,
+                gxp.reshape(-1))
+    np.copyto(gx[m0:m0 + k], gxp[:, :, p.top:p.top + p.h, p.left:p.left + p.w])
