@@ -4,7 +4,8 @@ The NumPy reference (:func:`nnblocks.functional.pool.max_pool_forward`) runs the
 the argmax as one array operation per kernel offset, four passes over the input; here each
 window is read once, with the same comparisons in the same offset order, so ``y`` and the int8
 argmax are identical: ``arg`` moves to offset ``k`` only where ``x_k > y`` (the first maximum
-wins ties), and ``y`` follows ``np.maximum`` (NaN wins). Backward writes every input element
+wins ties), and ``y`` follows ``np.maximum(y, v)``: ``y`` if ``y > v`` or ``y`` is NaN, else ``v``
+(so NaN wins, and of two zeros the later one's sign). Backward writes every input element
 once, ``g_y * [arg == k]``, the reference's product. Planes are shared among threads.
 """
 
@@ -36,11 +37,11 @@ def max_pool_2x2_planes(x, p0, p1, h, w, ho, wo, y, arg):
                 v3 = x[r1 + c + U(1)]
                 best = x[r0 + c]
                 k = 1 if v1 > best else 0
-                best = best if (best >= v1) | (best != best) else v1
+                best = best if (best > v1) | (best != best) else v1
                 k = 2 if v2 > best else k
-                best = best if (best >= v2) | (best != best) else v2
+                best = best if (best > v2) | (best != best) else v2
                 k = 3 if v3 > best else k
-                best = best if (best >= v3) | (best != best) else v3
+                best = best if (best > v3) | (best != best) else v3
                 y[d + j] = best
                 arg[d + j] = k
 

@@ -148,7 +148,7 @@ def run(task: Callable[[int], None], n_items: int) -> None:
     steps 1.5-5x slower on 2 cores). Exceptions are re-raised in the caller.
     """
     configured = get_num_threads()
-    if configured <= 1:
+    if configured <= 1 or n_items == 0:
         for i in range(n_items):
             task(i)
         return

@@ -1,0 +1,38 @@
+"""Compiled batch normalization (training statistics) equals the reference to rounding: its
+sums run in float64 where NumPy's means of float32 accumulate in float32."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnblocks.functional.norm import BatchNorm
+from tests.kernels.conftest import both_paths
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (9, 3), (4, 5, 6)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    c = shape[1]
+    w = rng.standard_normal(c).astype(dtype) if affine else None
+    b = rng.standard_normal(c).astype(dtype) if affine else None
+    gy = rng.standard_normal(shape).astype(dtype)
+    gmean = rng.standard_normal(c).astype(dtype)            # gradients through the statistics
+    gvar = rng.standard_normal(c).astype(dtype)
+
+    def run():
+        (y, mean, var), saved = BatchNorm.forward(x, w, b, eps=1e-3)
+        return (y, mean, var, *BatchNorm.backward(saved, (gy, gmean, gvar)))
+
+    compiled, reference = both_paths(run)
+    for got, want in zip(compiled, reference):
+        if want is None:
+            assert got is None
+            continue
+        assert got.dtype == want.dtype and got.shape == want.shape
+        scale = max(float(np.max(np.abs(want))), 1.0)
+        np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype] * scale)

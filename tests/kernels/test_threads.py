@@ -1,0 +1,83 @@
+"""The thread pool: every item runs once, errors reach the caller, BLAS threads are restored,
+scratch buffers are reused, and the switches work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnblocks.kernels as K
+from nnblocks.kernels import threads
+from tests.kernels.conftest import with_threads
+
+
+@pytest.mark.parametrize("n_threads, items", [(1, 5), (2, 5), (3, 2), (2, 0)])
+def test_run_calls_every_item_once(n_threads, items) -> None:
+    seen = []
+    with_threads(n_threads, lambda: threads.run(seen.append, items))
+    assert sorted(seen) == list(range(items))
+
+
+def test_errors_reach_the_caller_and_blas_is_restored() -> None:
+    blas = threads._blas_controller()
+    before = [lib.get_num_threads() for lib in blas]
+
+    def task(i):
+        if i == 1:
+            raise ValueError("item 1 failed")
+
+    with pytest.raises(ValueError, match="item 1 failed"):
+        with_threads(2, lambda: threads.run(task, 4))
+    assert [lib.get_num_threads() for lib in blas] == before
+    seen = []
+    with_threads(2, lambda: threads.run(seen.append, 3))       # the pool still works
+    assert sorted(seen) == [0, 1, 2]
+
+
+def test_matmul_equals_numpy(rng) -> None:
+    a = rng.standard_normal((300, 200)).astype(np.float32)
+    b = rng.standard_normal((200, 150)).astype(np.float32)
+    out = with_threads(2, lambda: threads.matmul(a, b.T.copy().T))
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-4)
+
+
+def test_workspace_is_reused_and_zeroed_per_tag() -> None:
+    a = threads.workspace("test", 10, np.float32, zero_tag="x")
+    assert not a.any()
+    a[:] = 1
+    assert threads.workspace("test", 10, np.float32, zero_tag="x") is not None
+    assert threads.workspace("test", 10, np.float32, zero_tag="x").all()   # kept
+    assert not threads.workspace("test", 8, np.float32, zero_tag="y").any()  # new tag
+    assert threads.workspace("test", 4, np.float64).size == 4
+
+
+def test_set_num_threads_checks_its_argument() -> None:
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="positive int"):
+            threads.set_num_threads(bad)
+
+
+def test_switches_in_a_fresh_process() -> None:
+    code = ("import nnblocks.kernels as K, nnblocks.kernels.threads as T; "
+            "print(K.numba_enabled(), T.get_num_threads())")
+    env = dict(os.environ, NNBLOCKS_DISABLE_NUMBA="1", NNBLOCKS_NUM_THREADS="3")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "3"]
+    env["NNBLOCKS_NUM_THREADS"] = "zero"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "NNBLOCKS_NUM_THREADS must be a positive int" in bad.stderr
+
+
+def test_use_numba_returns_the_previous_setting() -> None:
+    previous = K.use_numba(False)
+    try:
+        assert not K.numba_enabled()
+        assert K.use_numba(True) is False
+        assert K.numba_enabled() == K.have_numba()
+    finally:
+        K.use_numba(previous)
