@@ -9,9 +9,11 @@ through a retained graph give exactly twice the gradient of one.
 
 The traversal is iterative, so a chain of 100,000 blocks does not hit Python's recursion limit.
 
-``retain_graph``: after a backward pass each node's saved arrays are freed (memory is returned
-at once). Backpropagating through a freed node raises a ``RuntimeError`` naming the block;
-pass ``retain_graph=True`` to the first call to backpropagate through the same graph again.
+``retain_graph``: after a backward pass each node's saved arrays and its references to its
+input tensors are freed (memory is returned at once, and a loss kept alive until the next step
+no longer holds every activation of its graph, as in PyTorch). Backpropagating through a freed
+node raises a ``RuntimeError`` naming the block; pass ``retain_graph=True`` to the first call to
+backpropagate through the same graph again.
 """
 
 from __future__ import annotations
@@ -177,5 +179,9 @@ def backward(
                 pslot = grads[producer] = [None] * len(producer.out_meta)
             k = x._out_index
             pslot[k] = g if pslot[k] is None else pslot[k] + g    # fan-out: paths add up
+        if not retain_graph:
+            # drop the input tensors too: the graph no longer pins the activations (a later
+            # backward through it stops at this freed node with the error above)
+            node.inputs = (None,) * len(node.inputs)
     for x, g in leaf_grads.values():
         x._add_grad(g)
