@@ -78,16 +78,17 @@ def use_numba(flag: bool) -> bool:
 class Kernel:
     """A plain-Python loop function compiled by numba on its first call.
 
-    ``numba.njit(cache=True, nogil=True)`` is applied lazily, so importing nnblocks never
-    imports numba; the compiled code is cached on disk next to the source (or in numba's user
-    cache directory), so later processes load it instead of compiling (~0.5-2 s per kernel and
-    dtype the first time). ``py_func`` stays callable as ordinary (slow) Python.
+    ``numba.njit(cache=True, nogil=True, **options)`` is applied lazily, so importing nnblocks
+    never imports numba; the compiled code is cached on disk next to the source (or in numba's
+    user cache directory), so later processes load it instead of compiling (~0.5-2 s per
+    kernel and dtype the first time). ``py_func`` stays callable as ordinary (slow) Python.
     """
 
-    __slots__ = ("py_func", "_compiled")
+    __slots__ = ("py_func", "options", "_compiled")
 
-    def __init__(self, py_func: Callable[..., Any]) -> None:
+    def __init__(self, py_func: Callable[..., Any], **options: Any) -> None:
         self.py_func = py_func
+        self.options = options
         self._compiled: Callable[..., Any] | None = None
 
     def __call__(self, *args: Any) -> Any:
@@ -95,13 +96,17 @@ class Kernel:
         if compiled is None:
             import numba
 
-            compiled = self._compiled = numba.njit(cache=True, nogil=True)(self.py_func)
+            compiled = numba.njit(cache=True, nogil=True, **self.options)(self.py_func)
+            self._compiled = compiled
         return compiled(*args)
 
 
-def kernel(py_func: Callable[..., Any]) -> Kernel:
-    """Decorator: compile ``py_func`` with numba on first use (see :class:`Kernel`)."""
-    return Kernel(py_func)
+def kernel(py_func: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Decorator: compile ``py_func`` with numba on first use (see :class:`Kernel`);
+    ``@kernel(fastmath={"reassoc"})`` passes options to ``numba.njit``."""
+    if py_func is None:
+        return lambda f: Kernel(f, **options)
+    return Kernel(py_func, **options)
 
 
 #: glibc's mallopt parameter number of M_TOP_PAD (malloc.h)
