@@ -38,7 +38,13 @@ def test_errors_reach_the_caller_and_blas_is_restored() -> None:
     assert sorted(seen) == [0, 1, 2]
 
 
-def test_matmul_equals_numpy(rng) -> None:
+@pytest.mark.parametrize("after_kernels", [False, True])
+def test_matmul_equals_numpy(after_kernels, rng, monkeypatch) -> None:
+    """BLAS's threads, or (just after a kernel section) rows shared among nnblocks'."""
+    import time
+
+    last = time.monotonic() if after_kernels else -1e9
+    monkeypatch.setitem(threads._pool, "last_section", last)
     a = rng.standard_normal((300, 200)).astype(np.float32)
     b = rng.standard_normal((200, 150)).astype(np.float32)
     out = with_threads(2, lambda: threads.matmul(a, b.T.copy().T))
