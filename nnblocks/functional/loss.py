@@ -153,6 +153,8 @@ class CrossEntropy(Block):
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
         target = np.asarray(target)
+        if _plain_classes(x, target, weight, label_smoothing):
+            return _cross_entropy_plain(x, target, reduction)
         z = _classes_last(name, x)                               # (*batch, C)
         weight = _check_weight(name, weight, z.shape[-1], x.dtype)
         soft = np.issubdtype(target.dtype, np.floating)
@@ -176,6 +178,8 @@ class CrossEntropy(Block):
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array, Array | None, None]:
+        if isinstance(saved[0], str):                            # the plain fast path
+            return _cross_entropy_plain_backward(saved, gy), None, None
         logp, q, weight, scale, reduction, denominator, ndim = saved
         g = _reduce_backward(gy, reduction, denominator)         # batch or ()
         g = np.asarray(g)[..., None]                             # (*batch, 1)
@@ -185,6 +189,37 @@ class CrossEntropy(Block):
             wlogp = logp if weight is None else logp * weight
             gt = _classes_back(-scale * wlogp * g, ndim)         # like x
         return _classes_back(gz, ndim), gt, None
+
+
+def _plain_classes(x: Array, target: Array, weight: Any, label_smoothing: float) -> bool:
+    """The common case ``(N, C)`` logits and valid class indices ``(N,)``, no class weights, no
+    smoothing, nothing ignored: the one-hot targets need not be built."""
+    if (x.ndim != 2 or target.ndim != 1 or weight is not None or label_smoothing
+            or not np.issubdtype(target.dtype, np.integer) or target.shape[0] != x.shape[0]
+            or target.size == 0):
+        return False
+    return bool(target.min() >= 0 and target.max() < x.shape[1])
+
+
+def _cross_entropy_plain(x: Array, target: Array, reduction: str) -> tuple[Array, tuple]:
+    r""":class:`CrossEntropy` for :func:`_plain_classes`: :math:`L_n = -\log p_{n, y_n}`.
+
+    The same numbers as the general path, which sums :math:`q_{nc} \log p_{nc}` over a one-hot
+    :math:`q` (every other term is an exact zero), without building :math:`q`; backward is
+    :math:`(p - \text{onehot}) g` with the one subtraction done in place."""
+    rows = np.arange(x.shape[0])
+    logp = log_softmax_array(x, -1)                              # (N, C)
+    losses = -logp[rows, target]                                 # (N,)
+    return _reduce(losses, reduction, float(x.shape[0])), ("plain", logp, target, reduction)
+
+
+def _cross_entropy_plain_backward(saved: tuple, gy: Array) -> Array:
+    _, logp, target, reduction = saved
+    g = _reduce_backward(gy, reduction, float(logp.shape[0]))    # (N,) or ()
+    gz = np.exp(logp)                                            # (N, C) softmax
+    gz[np.arange(logp.shape[0]), target] -= 1.0                  # p - onehot
+    gz *= np.asarray(g, dtype=gz.dtype)[..., None]               # (N, C)
+    return gz
 
 
 class NLLLoss(Block):
