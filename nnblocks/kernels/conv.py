@@ -37,6 +37,9 @@ U = np.uint64
 #: elements of one chunk's im2col matrix (2 MiB of float32): measured on LeNet's conv2 at
 #: batch 64, chunks of 4-16 images ran the GEMMs at the same speed, one chunk of 64 ~25% slower
 CHUNK_ELEMENTS = 1 << 19
+#: the number of chunks is a multiple of this (when the batch allows), so 1, 2 or 4 threads get
+#: equal shares; it does not depend on the thread count, so neither do the results
+CHUNK_MULTIPLE = 4
 #: pixel-major layout when a contiguous run of the copy has at least this many elements
 ROWS_MIN_RUN = 16
 
@@ -198,7 +201,7 @@ class Plan(NamedTuple):
     wo: int
     groups: int
     rows: bool          # pixel-major layout (else channel-major)
-    chunk: int          # images per chunk
+    n_chunks: int       # the batch in this many chunks of ``chunk`` or ``chunk - 1`` images
 
     @property
     def pixels(self) -> int:
@@ -210,13 +213,14 @@ class Plan(NamedTuple):
         return self.c * self.kh * self.kw
 
     @property
-    def n_chunks(self) -> int:
-        return -(-self.n // self.chunk)
+    def chunk(self) -> int:
+        """The most images in one chunk."""
+        return -(-self.n // self.n_chunks)
 
     def images(self, i: int) -> tuple[int, int]:
         """First image and image count of chunk ``i``."""
-        m0 = i * self.chunk
-        return m0, min(self.chunk, self.n - m0)
+        m0 = self.n * i // self.n_chunks
+        return m0, self.n * (i + 1) // self.n_chunks - m0
 
 
 def supported(x: Array, weight: Array) -> bool:
@@ -236,9 +240,10 @@ def make_plan(x_shape: tuple[int, ...], weight_shape: tuple[int, ...], win: Any,
     cg = c // groups
     run = kw * cg if (dw == 1 and groups == 1) else cg
     per_image = ho * wo * c * kh * kw * itemsize // 4
-    chunk = max(1, min(CHUNK_ELEMENTS // max(per_image, 1), -(-n // 4)))
+    fewest = -(-n // max(1, CHUNK_ELEMENTS // max(per_image, 1)))    # chunks that fit
+    n_chunks = min(n, -(-fewest // CHUNK_MULTIPLE) * CHUNK_MULTIPLE)
     return Plan(n, c, h, w, o, kh, kw, sh, sw, dh, dw, top, left, h + top + bottom,
-                w + left + right, ho, wo, groups, run >= ROWS_MIN_RUN, chunk)
+                w + left + right, ho, wo, groups, run >= ROWS_MIN_RUN, n_chunks)
 
 
 def weight_matrix(weight: Array, plan: Plan) -> Array:
