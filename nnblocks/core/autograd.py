@@ -182,6 +182,6 @@ def backward(
         if not retain_graph:
             # drop the input tensors too: the graph no longer pins the activations (a later
             # backward through it stops at this freed node with the error above)
-            node.inputs = (None,) * len(node.inputs)
+            node.inputs = ()
     for x, g in leaf_grads.values():
         x._add_grad(g)
