@@ -282,8 +282,12 @@ def warm_up_runtime(fw: Framework) -> None:
     """Run a tiny model once so the framework's lazily built runtime exists before measuring.
 
     PyTorch allocates ~90 MiB on its first operations (thread pools, MKL/oneDNN state),
-    whatever the model; OpenBLAS allocates its buffers on its first GEMM. Without this the
-    first case a worker runs would be charged for them. Uses only layers that exist.
+    whatever the model; OpenBLAS allocates its buffers on its first GEMM; nnblocks loads its
+    compiled kernels (numba; tens of MB, and seconds if they must be compiled). Without this
+    the first case a worker runs would be charged for them. The model has a convolution with
+    one and one with 16 input channels (nnblocks lays these out differently), batch norm when
+    the framework has it, and two steps of each optimizer (momentum starts at the second).
+    Uses only layers that exist.
     """
     rng = np.random.default_rng(0)
     a = fw.tensor(rng.standard_normal((256, 256), dtype=np.float32))
@@ -292,15 +296,21 @@ def warm_up_runtime(fw: Framework) -> None:
     if missing_names(fw, tiny) or missing_names(fw, dataclasses.replace(tiny, optimizer="adam")):
         return
     nn = fw.nn
-    model = nn.Sequential(nn.Conv2d(1, 2, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(32, 4))
-    x = fw.tensor(rng.standard_normal((2, 1, 8, 8), dtype=np.float32))
-    y = fw.tensor(np.array([0, 1], dtype=np.int64))
+    norm = [nn.BatchNorm2d(16)] if hasattr(nn, "BatchNorm2d") else []
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, 1, 1), *norm, nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 2, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(8, 4))
+    x = fw.tensor(rng.standard_normal((4, 1, 8, 8), dtype=np.float32))
+    y = fw.tensor(np.array([0, 1, 2, 3], dtype=np.int64))
     for opt in (fw.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
                 fw.optim.Adam(model.parameters(), lr=1e-3)):
-        opt.zero_grad()
-        fw.nn.CrossEntropyLoss()(model(x), y).backward()
-        opt.step()
+        for _ in range(2):
+            opt.zero_grad()
+            fw.nn.CrossEntropyLoss()(model(x), y).backward()
+            opt.step()
+    with fw.no_grad():
+        model.eval()
+        model(x)
 
 
 def setup(fw: Framework, case: Case, seed: int = 0) -> tuple[Any, Callable]:

@@ -12,7 +12,9 @@
    in the function containing the ``@``, so read the two views together.
 
 The thread limit is set in the environment before NumPy loads (``--threads default`` leaves
-it alone). The case runs in this process, nnblocks only.
+it alone). The case runs in this process, nnblocks only. With more than one thread, cProfile
+sees only the calling thread: the work of nnblocks' pool threads shows up as waiting
+(``thread pool``), so profile at ``--threads 1`` (the default) to see where the work goes.
 """
 
 from __future__ import annotations
@@ -29,17 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: categories of the by-function view: the first pattern that matches a qualified name wins
 CATEGORIES = (
-    ("col2im", r"col2im|_fold|scatter|add\.at|to_wide|wide_view|\bcrop\b"),
-    ("im2col", r"im2col|unfold|sliding_window|as_strided|window_view|_patches|pad_input"),
+    ("col2im", r"col2im|_fold|scatter|add\.at|to_wide|wide_view|\bcrop\b|padded_rows_to_nchw"),
+    ("im2col", r"im2col|unfold|sliding_window|as_strided|window_view|_patches|pad_input|"
+               r"nchw_to_padded"),
     ("GEMM (incl. Linear's bias add)", r"matmul|\bdot\b|einsum|tensordot|gemm|\bvdot\b|"
-                                        r"\binner\b|^Linear\.|\blinear\.py"),
-    ("conv glue (bias add, relayouts)", r"conv2d_forward|conv2d_backward"),
+                                        r"\binner\b|^Linear\.|\blinear\.py|^chunk |^block |"
+                                        r"_input_grad"),
+    ("conv glue (bias add, relayouts)", r"conv2d_forward|conv2d_backward|rows_to_nchw|"
+                                        r"weight_(from_)?matrix"),
     ("pooling", r"pool"),
     ("batch norm", r"batch_?norm"),
     ("loss", r"cross_entropy|crossentropy|log_softmax|logsoftmax|nll"),
-    ("optimizer", r"optim\b|optim\.|adam|sgd|optimizer|zero_grad|_foreach"),
+    ("optimizer", r"optim\b|optim\.|adam|sgd|momentum|optimizer|zero_grad|_foreach"),
     ("autograd", r"autograd\.py|block\.py|broadcast\.py|_topological|_add_grad|_make\b"),
     ("elementwise", r"relu|maximum|minimum|tanh|exp|where|add|mul|sub|div|\bsum\b|clip"),
+    ("thread pool (handing work over)", r"_Worker|_run_shares|threads\.py|_thread\.lock"),
 )
 
 
