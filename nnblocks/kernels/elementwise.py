@@ -80,7 +80,7 @@ def supported(*arrays: Array) -> bool:
 
 
 def _ranges(n: int) -> list[tuple[int, int]]:
-    parts = 1 if n < PARALLEL_MIN else max(1, threads.get_num_threads())
+    parts = 1 if n < PARALLEL_MIN else threads.get_num_threads() * threads.ITEMS_PER_THREAD
     return threads.split(n, parts)
 
 

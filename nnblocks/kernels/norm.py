@@ -97,7 +97,7 @@ def supported(x: Array, *params: Array | None) -> bool:
 
 
 def _split_channels(c: int) -> list[tuple[int, int]]:
-    return threads.split(c, max(1, min(threads.get_num_threads(), c)))
+    return threads.split(c, max(1, min(threads.get_num_threads() * threads.ITEMS_PER_THREAD, c)))
 
 
 def batch_norm_forward(x: Array, weight: Array | None, bias: Array | None,

@@ -87,8 +87,8 @@ def supported(x: Array, win: Any) -> bool:
 
 
 def _planes(n_planes: int) -> tuple[int, int]:
-    """Work items and planes per item: one item per thread (planes are independent)."""
-    items = max(1, min(threads.get_num_threads(), n_planes))
+    """Work items and planes per item (planes are independent)."""
+    items = max(1, min(threads.get_num_threads() * threads.ITEMS_PER_THREAD, n_planes))
     return items, -(-n_planes // items)
 
 

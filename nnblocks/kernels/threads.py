@@ -1,21 +1,23 @@
 r"""A small thread pool that splits a batch across cores, for the compiled path.
 
 Why threads and not BLAS's own threads: in a convolution step only the GEMMs are multi-threaded
-by BLAS; im2col, col2im, pooling and the element-wise work run on one core. Here each thread
-takes a contiguous share of the work items (chunks of images) and runs all of it, GEMMs
-included, with BLAS limited to one thread for the duration (numba kernels and NumPy's GEMMs
-release the GIL, so the threads really run in parallel). Measured on a 2-core machine this beat
-two BLAS threads on the whole batch (``/work/shared/PERF_NOTES.md``).
+by BLAS; im2col, col2im, pooling and the element-wise work run on one core. Here the threads
+take work items (chunks of images) one at a time and run all of each, GEMMs included, with
+BLAS limited to one thread for the duration (numba kernels and NumPy's GEMMs release the GIL,
+so the threads really run in parallel). Measured on a 2-core machine this beat two BLAS
+threads on the whole batch (``/work/shared/PERF_NOTES.md``).
 
 The number of threads is ``NNBLOCKS_NUM_THREADS`` when set, else the CPUs this process may run
 on; :func:`set_num_threads` changes it. With one thread nothing is started.
 
-Results never depend on the number of threads: work is split into the same items whatever it
-is, and partial results (e.g. weight gradients per chunk) are summed in item order.
+Results never depend on the number of threads or on which thread ran which item: where it
+matters, work is split into the same items whatever the thread count, and partial results
+(e.g. weight gradients per chunk) are summed in item order.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -41,6 +43,11 @@ def _default_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:                         # not Linux
         return os.cpu_count() or 1
+
+
+#: work items per thread for passes that can be cut anywhere (element ranges, planes,
+#: channels): a worker that wakes late leaves its items to the others
+ITEMS_PER_THREAD = 2
 
 
 def get_num_threads() -> int:
@@ -140,16 +147,17 @@ def workspace(name: str, size: int, dtype: Any, zero_tag: Any = None) -> Any:
 
 
 def run(task: Callable[[int], None], n_items: int, gemm_only: bool = False) -> None:
-    """Call ``task(i)`` for ``i in range(n_items)``, items split into contiguous shares.
+    """Call ``task(i)`` once for each ``i in range(n_items)``, in parallel; items must be
+    independent (each writes its own part of the result).
 
     With one thread configured, or one item, the items run in order in the calling thread and
-    nothing else changes. Otherwise the calling thread runs the first share and worker threads
-    the others, and BLAS is limited to one thread for the duration: BLAS threads that spin
-    after a GEMM would otherwise fight the workers for the cores (measured: steps 1.5-5x slower
-    on 2 cores); and BLAS's thread count is changed only then, because after a change its
-    next multi-threaded GEMM has to wake its sleeping threads. Exceptions are re-raised in the
-    caller. ``gemm_only`` sections (:func:`matmul`) do not count as kernel activity for
-    :func:`matmul`'s choice.
+    nothing else changes. Otherwise the calling thread and the workers take items one by one
+    (see :func:`_run_shares`), and BLAS is limited to one thread for the duration: BLAS
+    threads that spin after a GEMM would otherwise fight the workers for the cores (measured:
+    steps 1.5-5x slower on 2 cores); and BLAS's thread count is changed only then, because
+    after a change its next multi-threaded GEMM has to wake its sleeping threads. Exceptions
+    are re-raised in the caller. ``gemm_only`` sections (:func:`matmul`) do not count as
+    kernel activity for :func:`matmul`'s choice.
     """
     configured = get_num_threads()
     if configured <= 1 or n_items <= 1:
@@ -177,20 +185,23 @@ def run(task: Callable[[int], None], n_items: int, gemm_only: bool = False) -> N
 
 
 def _run_shares(task: Callable[[int], None], n_items: int, shares: int) -> None:
-    bounds = [n_items * t // shares for t in range(shares + 1)]
+    """Run the items on the calling thread and ``shares - 1`` workers, each taking the next
+    unclaimed item until none is left (dynamic: a worker that wakes late — waking a sleeping
+    core costs up to ~0.3 ms on these machines — simply takes fewer items)."""
+    counter = itertools.count()                    # next() is atomic under the GIL
 
-    def share(t: int) -> Callable[[], None]:
-        def work() -> None:
-            for i in range(bounds[t], bounds[t + 1]):
-                task(i)
-        return work
+    def work() -> None:
+        for i in counter:
+            if i >= n_items:
+                return
+            task(i)
 
     workers = _workers(shares - 1)
-    for t, worker in enumerate(workers, start=1):
-        worker.submit(share(t))
+    for worker in workers:
+        worker.submit(work)
     error = None
     try:
-        share(0)()
+        work()
     except BaseException as exc:                   # still wait for the workers
         error = exc
     for worker in workers:
