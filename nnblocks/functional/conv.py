@@ -146,12 +146,12 @@ def conv_forward(x: Array, weight: Array, bias: Array | None, win: Window, group
                  keep: bool) -> tuple[Array, Array | None, tuple | None]:
     """:func:`conv2d_forward` or, when numba is available, its compiled twin
     (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W`` (None unless
-    ``keep``): the im2col matrix, or for the compiled path the input itself (it recomputes
-    im2col chunk by chunk, so the big matrix is never kept); and for the compiled path the
-    input's shape and dtype (None: the NumPy path ran)."""
+    ``keep``): the im2col matrix, or for the compiled path the zero-padded input (it
+    recomputes im2col chunk by chunk, so the big matrix is never kept); and for the compiled
+    path the input's shape and dtype (None: the NumPy path ran)."""
     if kernels.numba_enabled() and kernel_conv.supported(x, weight):
-        y = kernel_conv.forward(x, weight, bias, win, groups)
-        return y, (x if keep else None), (x.shape, x.dtype)
+        y, padded = kernel_conv.forward(x, weight, bias, win, groups, keep)
+        return y, padded, (x.shape, x.dtype)
     y, cols = conv2d_forward(x, weight, bias, win, groups)
     return y, (cols if keep else None), None
 

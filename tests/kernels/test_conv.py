@@ -120,7 +120,7 @@ def test_results_do_not_depend_on_the_number_of_threads(monkeypatch, rng) -> Non
 
 
 def test_skipped_gradients_and_saved_input(rng) -> None:
-    """Only the requested gradients; the compiled path keeps the input, not im2col."""
+    """Only the requested gradients; the compiled path keeps the (padded) input, not im2col."""
     x = rng.standard_normal((2, 16, 6, 6)).astype(np.float32)
     w = rng.standard_normal((4, 16, 3, 3)).astype(np.float32)
 
@@ -135,8 +135,8 @@ def test_skipped_gradients_and_saved_input(rng) -> None:
         return gx, gw2, saved[0]
 
     (gx, gw, kept), (gx_ref, gw_ref, cols) = both_paths(run)
-    np.testing.assert_array_equal(kept, x)                      # the input ...
-    assert cols.shape == (16, 3, 3, 2, 4, 4)                     # ... not the im2col matrix
+    np.testing.assert_array_equal(kept, x.transpose(0, 2, 3, 1))   # the input (NHWC: 16
+    assert cols.shape == (16, 3, 3, 2, 4, 4)            # channels), not the im2col matrix
     assert_close((gx, gw), (gx_ref, gw_ref), np.float32)
 
 
