@@ -153,7 +153,7 @@ class CrossEntropy(Block):
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
         target = np.asarray(target)
-        if _plain_classes(x, target, weight, label_smoothing):
+        if _plain_classes(x, target, weight, label_smoothing, ignore_index):
             return _cross_entropy_plain(x, target, reduction)
         z = _classes_last(name, x)                               # (*batch, C)
         weight = _check_weight(name, weight, z.shape[-1], x.dtype)
@@ -191,14 +191,17 @@ class CrossEntropy(Block):
         return _classes_back(gz, ndim), gt, None
 
 
-def _plain_classes(x: Array, target: Array, weight: Any, label_smoothing: float) -> bool:
+def _plain_classes(x: Array, target: Array, weight: Any, label_smoothing: float,
+                   ignore_index: int) -> bool:
     """The common case ``(N, C)`` logits and valid class indices ``(N,)``, no class weights, no
     smoothing, nothing ignored: the one-hot targets need not be built."""
     if (x.ndim != 2 or target.ndim != 1 or weight is not None or label_smoothing
             or not np.issubdtype(target.dtype, np.integer) or target.shape[0] != x.shape[0]
             or target.size == 0):
         return False
-    return bool(target.min() >= 0 and target.max() < x.shape[1])
+    if not (target.min() >= 0 and target.max() < x.shape[1]):
+        return False                               # out of range: the general path explains
+    return not (0 <= ignore_index < x.shape[1] and bool(np.any(target == ignore_index)))
 
 
 def _cross_entropy_plain(x: Array, target: Array, reduction: str) -> tuple[Array, tuple]:

@@ -20,7 +20,7 @@ def test_plain_cross_entropy_equals_the_general_path(dtype, reduction, rng, monk
         y, saved = loss.CrossEntropy.forward(x, target, reduction=reduction)
         return y, loss.CrossEntropy.backward(saved, gy)[0]
 
-    assert loss._plain_classes(x, target, None, 0.0)
+    assert loss._plain_classes(x, target, None, 0.0, -100)
     fast = run()
     monkeypatch.setattr(loss, "_plain_classes", lambda *args: False)
     general = run()
@@ -31,11 +31,14 @@ def test_plain_cross_entropy_equals_the_general_path(dtype, reduction, rng, monk
 
 def test_plain_path_is_not_taken_when_it_does_not_apply(rng) -> None:
     x = rng.standard_normal((4, 3)).astype(np.float32)
-    assert not loss._plain_classes(x, np.array([0, 1, 2, -100]), None, 0.0)   # ignored
-    assert not loss._plain_classes(x, np.array([0, 1, 2, 3]), None, 0.0)      # out of range
-    assert not loss._plain_classes(x, np.array([0, 1, 2, 1]), np.ones(3), 0.0)
-    assert not loss._plain_classes(x, np.array([0, 1, 2, 1]), None, 0.1)
-    assert not loss._plain_classes(x, x, None, 0.0)                           # probabilities
+    plain = loss._plain_classes
+    assert not plain(x, np.array([0, 1, 2, -100]), None, 0.0, -100)   # ignored
+    assert not plain(x, np.array([0, 1, 2, 1]), None, 0.0, 2)         # ignored
+    assert plain(x, np.array([0, 1, 0, 1]), None, 0.0, 2)             # 2 does not occur
+    assert not plain(x, np.array([0, 1, 2, 3]), None, 0.0, -100)      # out of range
+    assert not plain(x, np.array([0, 1, 2, 1]), np.ones(3), 0.0, -100)
+    assert not plain(x, np.array([0, 1, 2, 1]), None, 0.1, -100)
+    assert not plain(x, x, None, 0.0, -100)                           # probabilities
 
 
 def test_linear_skips_the_gradients_not_needed(rng) -> None:
