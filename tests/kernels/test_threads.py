@@ -87,3 +87,31 @@ def test_use_numba_returns_the_previous_setting() -> None:
         assert K.numba_enabled() == K.have_numba()
     finally:
         K.use_numba(previous)
+
+
+def test_everything_works_without_numba() -> None:
+    """With numba unimportable, the NumPy path runs (a conv/pool/BN/Adam step, in a fresh
+    process where ``import numba`` fails)."""
+    code = """
+import sys
+class NoNumba:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError("numba is blocked for this test")
+sys.meta_path.insert(0, NoNumba())
+import numpy as np
+import nnblocks as nb
+import nnblocks.kernels as K
+nn = nb.nn
+model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                      nn.MaxPool2d(2), nn.Conv2d(16, 4, 3), nn.Flatten(), nn.Linear(16, 3))
+opt = nb.optim.Adam(model.parameters())
+x = nb.tensor(np.random.default_rng(0).standard_normal((8, 1, 8, 8)).astype(np.float32))
+loss = nn.CrossEntropyLoss()(model(x), nb.tensor(np.arange(8) % 3))
+loss.backward()
+opt.step()
+print(K.have_numba(), K.numba_enabled(), "numba" in sys.modules, loss.dtype)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "False", "float32"]
