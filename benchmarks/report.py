@@ -35,6 +35,38 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
+def free_cores(gemms: int = 12, size: int = 512) -> float:
+    """How many cores this process gets now: the speedup of two threads each running
+    ``gemms`` single-threaded GEMMs over one thread running them (2.0 on an idle 2-core
+    machine; near 1.0 when other processes hold a core). Two-thread timings mean little
+    when it is well below 2."""
+    import threading
+    import time
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+
+    def work() -> None:
+        for _ in range(gemms):
+            a @ a
+
+    with threadpool_limits(1):
+        work()                                                   # warm-up
+        t0 = time.perf_counter()
+        work()
+        one = time.perf_counter() - t0
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        t0 = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        two = time.perf_counter() - t0
+    return round(2 * one / two, 2)
+
+
 def summarize(repeats_ms: list[list[float]], items: int) -> dict[str, Any]:
     """Median (over every timed step of every repeat), quartiles and throughput."""
     times = sorted(t for rep in repeats_ms for t in rep)
@@ -65,7 +97,10 @@ def header(results: dict[str, Any]) -> list[str]:
     lines = [
         f"machine: {m.get('cpu')}, {m.get('cpus_usable', m.get('cpus'))} usable CPUs"
         f"{' (AVX-512)' if m.get('avx512') else ''}, {m.get('mem_gib', '?')} GiB; "
-        f"load average {meta['load_start'][0]:.2f} at start, {meta['load_end'][0]:.2f} at end",
+        f"load average {meta['load_start'][0]:.2f} at start, {meta['load_end'][0]:.2f} at end"
+        + (f"; two-thread GEMM speedup available {meta['free_cores_start']} at start, "
+           f"{meta['free_cores_end']} at end (2.0 = two idle cores)"
+           if "free_cores_end" in meta else ""),
         f"python {m['python']}; env: " + (", ".join(f"{k}={v}" for k, v in m["env"].items())
                                           or "no thread/BLAS variables set"),
     ]
@@ -74,8 +109,9 @@ def header(results: dict[str, Any]) -> list[str]:
             lines.append(f"[{key}] PyTorch {info['version']}: BLAS {info['blas']}, oneDNN "
                          f"{info['onednn']}, {info['threads']} intra-op threads")
         else:
+            compiled = info.get("compiled", "?")
             lines.append(f"[{key}] nnblocks {info.get('version')} on numpy {info['numpy']}: "
-                         f"{_pools_line(info['pools'])}")
+                         f"{_pools_line(info['pools'])}; compiled path: {compiled}")
     if "OPENBLAS_CORETYPE" in m["env"]:
         lines.append(f"WARNING: OPENBLAS_CORETYPE={m['env']['OPENBLAS_CORETYPE']} is set: "
                      "on these machines it slows skinny GEMMs by 10-60% (PERF_NOTES.md)")

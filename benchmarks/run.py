@@ -254,6 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = Plan(warmup=args.warmup, steps=args.steps, repeats=args.repeats, quick=args.quick,
                 timeout_s=args.timeout)
     meta: dict[str, Any] = {"machine": report.machine_info(), "load_start": os.getloadavg(),
+                            "free_cores_start": report.free_cores(),
                             "workers": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     parity = {}
     if "pytorch" in frameworks and "nnblocks" in frameworks and not args.no_parity:
@@ -282,6 +283,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for w in workers.values():
             w.close()
     meta["load_end"] = os.getloadavg()
+    meta["free_cores_end"] = report.free_cores()
     settings = {"quick": args.quick, "warmup": args.warmup, "repeats": args.repeats,
                 "steps": f"adaptive ≤ {args.steps}" if args.quick else args.steps,
                 "threads": args.threads, "frameworks": frameworks}

@@ -108,8 +108,16 @@ def framework_info(name: str) -> dict[str, Any]:
                     onednn=bool(torch.backends.mkldnn.is_available()))
     else:
         import nnblocks
+        import nnblocks.kernels as kernels
+        from nnblocks.kernels import threads
 
-        info.update(version=nnblocks.__version__)
+        if kernels.numba_enabled():
+            import numba
+
+            compiled = f"numba {numba.__version__}, {threads.get_num_threads()} threads"
+        else:
+            compiled = "off (NumPy reference path)"
+        info.update(version=nnblocks.__version__, compiled=compiled)
     return info
 
 
