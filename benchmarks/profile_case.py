@@ -13,8 +13,9 @@
 
 The thread limit is set in the environment before NumPy loads (``--threads default`` leaves
 it alone). The case runs in this process, nnblocks only. With more than one thread, cProfile
-sees only the calling thread: the work of nnblocks' pool threads shows up as waiting
-(``thread pool``), so profile at ``--threads 1`` (the default) to see where the work goes.
+sees only the calling thread: the work of nnblocks' pool threads shows up as waiting (in
+``thread pool, scratch buffers``), so profile at ``--threads 1`` (the default) to see where
+the work goes.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ CATEGORIES = (
     ("optimizer", r"optim\b|optim\.|adam|sgd|momentum|optimizer|zero_grad|_foreach"),
     ("autograd", r"autograd\.py|block\.py|broadcast\.py|_topological|_add_grad|_make\b"),
     ("elementwise", r"relu|maximum|minimum|tanh|exp|where|add|mul|sub|div|\bsum\b|clip"),
-    ("thread pool (handing work over)", r"_Worker|_run_shares|threads\.py|_thread\.lock"),
+    ("thread pool, scratch buffers", r"_Worker|_run_shares|threads\.py|_thread\.lock"),
 )
 
 
