@@ -93,8 +93,9 @@ def grouped_matmul(a: Array, b: Array, groups: int) -> Array:
     if groups == 1:
         return a @ b
     rows, inner = a.shape[0] // groups, b.shape[0] // groups
-    out = np.matmul(a.reshape(groups, rows, -1), b.reshape(groups, inner, -1))  # (G, A, M)
-    return out.reshape(groups * rows, -1)
+    m = b.shape[1]
+    out = np.matmul(a.reshape(groups, rows, -1), b.reshape(groups, inner, m))  # (G, A, M)
+    return out.reshape(groups * rows, m)
 
 
 def grouped_matmul_t(a: Array, b: Array, groups: int, out: Array | None = None) -> Array:
@@ -102,11 +103,11 @@ def grouped_matmul_t(a: Array, b: Array, groups: int, out: Array | None = None) 
     ``out`` when given)."""
     if groups == 1:
         return np.matmul(a.T, b, out=out)
-    rows = a.shape[0] // groups
-    res = np.matmul(a.reshape(groups, rows, -1).transpose(0, 2, 1),
-                    b.reshape(groups, rows, -1),
-                    out=None if out is None else out.reshape(groups, -1, b.shape[-1]))
-    return res.reshape(-1, b.shape[-1])                                # (G K, M)
+    rows, k, m = a.shape[0] // groups, a.shape[1], b.shape[-1]
+    res = np.matmul(a.reshape(groups, rows, k).transpose(0, 2, 1),
+                    b.reshape(groups, rows, m),
+                    out=None if out is None else out.reshape(groups, k, m))
+    return res.reshape(groups * k, m)                                  # (G K, M)
 
 
 def grouped_matmul_nt(a: Array, b: Array, groups: int) -> Array:
@@ -118,8 +119,9 @@ def grouped_matmul_nt(a: Array, b: Array, groups: int) -> Array:
     if groups == 1:
         return (b @ a.T).T                                        # (A, K) view
     rows, inner = a.shape[0] // groups, b.shape[0] // groups
-    out = np.matmul(b.reshape(groups, inner, -1),
-                    a.reshape(groups, rows, -1).transpose(0, 2, 1))  # (G, K, A)
+    m = a.shape[1]
+    out = np.matmul(b.reshape(groups, inner, m),
+                    a.reshape(groups, rows, m).transpose(0, 2, 1))   # (G, K, A)
     return out.transpose(0, 2, 1).reshape(groups * rows, inner)
 
 
@@ -131,7 +133,7 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, win: Window,
     ho, wo = win.out_size
     xp = pad_input(x, win.pads)                                   # (N, C, Hp, Wp)
     cols = im2col(xp, win)                                        # (C, kh, kw, N, Ho, Wo)
-    cols2 = cols.reshape(-1, n * ho * wo)                         # (C kh kw, M)
+    cols2 = cols.reshape(int(np.prod(cols.shape[:3])), n * ho * wo)   # (C kh kw, M)
     y_mat = grouped_matmul(weight.reshape(o, -1), cols2, groups)  # (O, M)
     y_t = y_mat.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)       # (N, O, Ho, Wo) view
     y = np.empty((n, o, ho, wo), dtype=x.dtype)                   # (N, O, Ho, Wo)
@@ -177,7 +179,7 @@ def conv2d_backward(gy: Array, cols: Array | None, weight: Array, win: Window, g
         if needs[2]:
             gb = gy_mat @ np.ones(gy_mat.shape[1], dtype=gy.dtype)   # (O,) a GEMV
         if needs[1]:
-            cols2 = cols.reshape(-1, gy_mat.shape[1])            # (C kh kw, M)
+            cols2 = cols.reshape(int(np.prod(cols.shape[:3])), -1)   # (C kh kw, M)
             gw = grouped_matmul_nt(gy_mat, cols2, groups).reshape(weight.shape)
     if needs[0]:
         w_mat = weight.reshape(o, -1)                             # (O, C_g kh kw)

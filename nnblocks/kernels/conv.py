@@ -3,24 +3,28 @@ r"""Compiled path of :class:`nnblocks.functional.conv.Conv2d`: im2col + GEMM in 
 The mathematics is the one derived in :mod:`nnblocks.functional.conv` (``Y = W X_col + b``,
 ``g_W = G X_col^T``, ``g_x = col2im(W^T G)``); what changes is how the work is laid out:
 
-- **Chunks.** The batch is cut into chunks of ``k`` images whose im2col matrix fits in a few MB,
-  so it is written and read while it is still in cache. Training never keeps it: backward
-  recomputes it from the input, which the graph holds anyway (20 MB less for LeNet's second
-  convolution at batch 64).
+- **Chunks.** The batch is cut into chunks of a few images whose im2col matrices fit in a few
+  MB, so they are written and read while still in cache. Training never keeps them: forward
+  keeps a zero-padded copy of the input (~1.6x the input for LeNet's second convolution; its
+  im2col matrix is ~25x, 20 MB at batch 64) and backward recomputes im2col from it.
 - **Two layouts**, picked per convolution. *Pixel-major* (``rows``): one row per output pixel,
-  ``cols[(m, i, j), (a, b, c)] = x_p[m, i s_h + a d_h, j s_w + b d_w, c]`` copied from a padded
-  NHWC copy of the chunk, where the run over ``(b, c)`` is contiguous (``k_w C`` elements):
-  fast when there are many channels. *Channel-major* (``cols``):
-  ``cols[(c, a, b), (m, i, j)]``, contiguous runs along an output row (``W_o`` elements): for few
-  channels (a first layer on grey images). The weight matrix is laid out to match.
-- **Kernels.** The copies (im2col) and scatter-adds (col2im) are loops over flat arrays with
-  unsigned indices, which numba vectorizes; the GEMMs are NumPy's BLAS.
+  ``cols[(m, i, j), (a, b, c)] = x_p[m, i s_h + a d_h, j s_w + b d_w, c]`` copied from an NHWC
+  padded copy, where the run over ``(b, c)`` is contiguous (``k_w C`` values): fast when there
+  are many channels. *Channel-major* (``cols``): ``cols[m, (c, a, b), (i, j)]``, contiguous runs
+  along an output row (``W_o`` values): for few channels (a first layer on grey images). The
+  weight matrix is laid out to match.
+- **GEMMs** (NumPy's BLAS), oriented so no big relayout is needed: pixel-major forward is one
+  GEMM per chunk whose ``(k P, O)`` result a kernel transposes to NCHW adding the bias; all
+  others are one GEMM per image straight on NCHW arrays (``y_m = W X_m``, ``g_W = Σ_m G_m X_m``,
+  ``g_{X_m} = W^T G_m`` or its transpose).
+- **Kernels.** The copies (im2col, padding) and scatter-adds (col2im) are loops over flat
+  arrays with unsigned indices, which numba vectorizes.
 - **Threads.** Chunks are shared among threads (:mod:`nnblocks.kernels.threads`); the weight and
-  bias gradients are summed chunk by chunk, in chunk order, so the result does not depend on
-  the number of threads.
+  bias gradients are summed image by image and chunk by chunk, in order, so the result does not
+  depend on the number of threads.
 
-Groups: the channels of group ``g`` form one block of rows or columns of ``cols`` (pixel-major
-order ``(g, a, b, c_g)``), and each group is its own GEMM.
+Groups: the channels of group ``g`` form one block of columns (pixel-major order
+``(g, a, b, c_g)``) or rows of each image's matrix, and each group is its own GEMM.
 """
 
 from __future__ import annotations

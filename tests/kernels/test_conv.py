@@ -39,7 +39,7 @@ def assert_close(compiled, reference, dtype) -> None:
             assert got is None
             continue
         assert got.dtype == want.dtype and got.shape == want.shape
-        scale = max(float(np.max(np.abs(want))), 1.0)
+        scale = max(float(np.max(np.abs(want), initial=0.0)), 1.0)
         np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype] * scale)
 
 
@@ -156,3 +156,13 @@ def test_backward_follows_the_forward_path(rng) -> None:
     finally:
         K.use_numba(previous)
     assert_close((y, gx, gw), (y_ref, gx_ref, gw_ref), np.float32)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_an_empty_batch(groups) -> None:
+    x = np.zeros((0, 16, 5, 5), np.float32)
+    w = np.ones((4, 16 // groups, 3, 3), np.float32)
+    b = np.ones(4, np.float32)
+    compiled, reference = conv_both(x, w, b, 5, padding=1, groups=groups)
+    assert_close(compiled, reference, np.float32)
+    assert compiled[0].shape == (0, 4, 5, 5) and not compiled[2].any()
