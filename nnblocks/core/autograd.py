@@ -161,11 +161,14 @@ def backward(
         if not retain_graph:
             node.saved = None                          # free memory now
             node.freed = True
+        needs_grad = node.needs_grad
         for i, x in enumerate(node.inputs):
             g = gxs[i]
-            if g is None or not node.needs_grad[i]:
+            if g is None or not needs_grad[i]:
                 continue
-            g = _input_gradient(node, i, g, x)
+            data = x.data
+            if type(g) is not np.ndarray or g.shape != data.shape or g.dtype != data.dtype:
+                g = _input_gradient(node, i, g, x)     # un-broadcast, cast: the slow path
             producer = x._node
             if producer is None:                       # a leaf: sum its paths first
                 entry = leaf_grads.get(id(x))

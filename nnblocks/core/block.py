@@ -99,22 +99,19 @@ class Block:
         several outputs. This is the hot path of every operation, so it stays small: one pass
         over the inputs, the block's ``forward``, and one :class:`Node` when recording.
         """
-        arrays = []                                    # what forward sees
-        tensors = []                                   # what the node keeps (None: constant)
-        needs_grad = []
+        arrays = list(inputs)                          # what forward sees
+        tensors = list(inputs)                         # what the node keeps (None: constant)
+        needs_grad = [False] * len(inputs)
         any_grad = False
-        for x in inputs:
+        for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
-                arrays.append(x.data)
-                tensors.append(x)
-                needs_grad.append(x._requires_grad)
-                any_grad = any_grad or x._requires_grad
+                arrays[i] = x.data
+                if x._requires_grad:
+                    needs_grad[i] = any_grad = True
             else:
+                tensors[i] = None
                 if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
-                    x = x.item()                       # it never upcasts (float32 * np.float64)
-                arrays.append(x)
-                tensors.append(None)
-                needs_grad.append(False)
+                    arrays[i] = x.item()               # it never upcasts (float32 * np.float64)
         y, saved = cls.forward(*arrays, **hyper)
         multi = isinstance(y, tuple)
         record = any_grad and cls.differentiable and grad_mode._grad_enabled

@@ -170,10 +170,16 @@ class Mul(Block):
         except ValueError:
             raise _broadcast_error("mul", a, b) from None
 
+    wants_needs_grad = True        # y * constant is common: skip the constant's gradient
+
     @staticmethod
-    def backward(saved: tuple, gy: Array) -> tuple[Array, Array]:
+    def backward(
+        saved: tuple, gy: Array, needs_grad: tuple[bool, ...] = (True, True)
+    ) -> tuple[Array | None, Array | None]:
         a, b = saved
-        return gy * b, gy * a
+        ga = gy * b if needs_grad[0] else None
+        gb = gy * a if needs_grad[1] else None
+        return ga, gb
 
 
 class Div(Block):
