@@ -122,8 +122,8 @@ def _add_inspect(sub: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1, fastest "
-                   "for these small layers; 0 keeps the library's default)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS and kernel threads (default 1, "
+                   "fastest for these small layers; 0 keeps the libraries' defaults)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -38,12 +38,15 @@ class Run:
 
 
 def limit_threads(threads: int) -> Any:
-    """Limit BLAS to ``threads`` threads (0: leave the library's default); returns the limiter,
-    which must be kept alive. Small layers run fastest on one thread, and on a busy machine
-    extra BLAS threads that spin for a core make everything slower. Needs ``threadpoolctl``
-    (installed with scikit-learn); without it nothing changes."""
+    """Limit BLAS and nnblocks' compiled kernels to ``threads`` threads (0: leave the defaults);
+    returns the BLAS limiter, which must be kept alive. Small layers run fastest on one thread,
+    and on a busy machine extra BLAS threads that spin for a core make everything slower. The
+    BLAS limit needs ``threadpoolctl`` (a core dependency)."""
     if threads <= 0:
         return None
+    from nnblocks.kernels.threads import set_num_threads
+
+    set_num_threads(threads)                           # nnblocks' own kernel threads too
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
