@@ -28,6 +28,15 @@ def _check_features(name: str, x: Array, expected: int, weight: Array) -> None:
         )
 
 
+def _check_dtype(name: str, x: Array, weight: Array) -> None:
+    """Refuse mixed dtypes as PyTorch does, instead of silently promoting the result."""
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name}: input has dtype {x.dtype} but the weight has dtype {weight.dtype}; "
+            "cast the input, or the module with .to(dtype)"
+        )
+
+
 def _check_bias(name: str, bias: Array | None, expected: tuple[int, ...]) -> None:
     if bias is not None and np.shape(bias) != expected:
         raise ValueError(f"{name}: bias has shape {np.shape(bias)}, expected {expected}")
@@ -65,6 +74,7 @@ class Linear(Block):
         if weight.ndim != 2:
             raise ValueError(f"linear: weight must be (out, in), got shape {weight.shape}")
         _check_features("linear", x, weight.shape[1], weight)
+        _check_dtype("linear", x, weight)
         _check_bias("linear", bias, weight.shape[:1])
         x2 = x.reshape(-1, weight.shape[1])                      # (M, in)
         y = _matmul(x2, weight.T)                                # (M, out)
@@ -150,6 +160,7 @@ class MaxoutLinear(Block):
             raise ValueError(f"maxout_linear: weight must be (out, k, in), got {weight.shape}")
         out, k, d = weight.shape
         _check_features("maxout_linear", x, d, weight)
+        _check_dtype("maxout_linear", x, weight)
         _check_bias("maxout_linear", bias, (out, k))
         x2 = x.reshape(-1, d)                                    # (M, in)
         w2 = weight.reshape(out * k, d)                          # (out k, in)
