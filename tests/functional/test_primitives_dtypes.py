@@ -13,7 +13,7 @@ import pytest
 
 import nnblocks as nb
 import nnblocks.functional as F  # noqa: N812 - the style guide's alias
-from nnblocks.functional.math import result_dtype
+from nnblocks.functional.promotion import result_dtype
 from tests.conftest import import_torch
 
 #: operands by name: (nnblocks value, a function building the torch value)
