@@ -259,11 +259,6 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-def parameter_table(module: Module) -> list[tuple[str, tuple[int, ...], int]]:
-    """``(name, shape, count)`` for every parameter: the rows of ``nnblocks info``."""
-    return [(name, p.shape, int(p.size)) for name, p in module.named_parameters()]
-
-
 def _to_array(value: Any) -> np.ndarray:
     """A state-dict value as an array: NumPy arrays, nnblocks tensors or PyTorch tensors."""
     if isinstance(value, Tensor):
