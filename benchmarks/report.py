@@ -114,7 +114,7 @@ def header(results: dict[str, Any]) -> list[str]:
                          f"{_pools_line(info['pools'])}; compiled path: {compiled}")
     if "OPENBLAS_CORETYPE" in m["env"]:
         lines.append(f"WARNING: OPENBLAS_CORETYPE={m['env']['OPENBLAS_CORETYPE']} is set: "
-                     "on these machines it slows skinny GEMMs by 10-60% (PERF_NOTES.md)")
+                     "it slowed skinny GEMMs by 10-60% on the benchmark machine")
     lines.append(
         f"{'QUICK run (not for comparison): ' if s['quick'] else ''}warm-up {s['warmup']}, "
         f"{s['repeats']} repeats x {s['steps']} steps per framework, repeats interleaved; "

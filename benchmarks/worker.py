@@ -111,6 +111,8 @@ def framework_info(name: str) -> dict[str, Any]:
         import nnblocks.kernels as kernels
         from nnblocks.kernels import threads
 
+        kernels.pad_heap()                         # what `nnblocks train` and fit() do
+
         if kernels.numba_enabled():
             import numba
 

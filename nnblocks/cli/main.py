@@ -172,8 +172,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 on success)."""
     import numpy as np
 
+    from nnblocks.kernels import pad_heap
+
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
+    pad_heap()                                   # reuse freed memory between steps (kernels/)
     try:
         # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
         with np.errstate(all="ignore"):

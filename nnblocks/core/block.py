@@ -114,7 +114,7 @@ class Block:
                     arrays[i] = x.item()               # it never upcasts (float32 * np.float64)
         y, saved = cls.forward(*arrays, **hyper)
         multi = isinstance(y, tuple)
-        record = any_grad and cls.differentiable and grad_mode._grad_enabled
+        record = any_grad and cls.differentiable and grad_mode.GRAD_ENABLED.get()
         if not multi:
             if type(y) is not np.ndarray:
                 y = np.asarray(y)                      # NumPy scalars from full reductions

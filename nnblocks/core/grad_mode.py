@@ -1,30 +1,56 @@
-"""The one mode switch of nnblocks: whether blocks record the graph for backpropagation."""
+"""The one mode switch of nnblocks: whether blocks record the graph for backpropagation.
+
+The mode is per thread (and per ``asyncio`` task): it lives in a :class:`contextvars.ContextVar`,
+as PyTorch's and Chainer's grad mode is thread-local. ``no_grad()`` in one thread (an
+evaluation thread, a data-loading thread) never turns off recording in another, and every new
+thread starts with recording on.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
-_grad_enabled = True
+#: whether blocks applied in the current thread / context record the graph
+GRAD_ENABLED: ContextVar[bool] = ContextVar("nnblocks_grad_enabled", default=True)
 
 
 def is_grad_enabled() -> bool:
-    """True when blocks applied now are recorded for backpropagation."""
-    return _grad_enabled
+    """True when blocks applied now (in this thread) are recorded for backpropagation."""
+    return GRAD_ENABLED.get()
 
 
-def set_grad_enabled(mode: bool) -> None:
-    """Turn graph recording on or off globally (prefer the :class:`no_grad` context)."""
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+class set_grad_enabled:  # noqa: N801 - the name users know from PyTorch
+    """Turn graph recording on or off in this thread: as a call (stays until changed) or, as in
+    PyTorch, as a context manager that restores the previous mode on exit.
+
+    >>> import nnblocks as nb
+    >>> with nb.set_grad_enabled(False):
+    ...     nb.is_grad_enabled()
+    False
+    >>> nb.is_grad_enabled()
+    True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = GRAD_ENABLED.get()
+        GRAD_ENABLED.set(bool(mode))
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        GRAD_ENABLED.set(self._previous)
 
 
 class no_grad:  # noqa: N801 - the name users know from PyTorch
     """Context manager (and decorator, with or without parentheses) in which no graph is recorded.
 
     Blocks still compute their outputs, but the outputs have ``requires_grad=False`` and nothing is
-    saved for a backward pass: use it for evaluation and for optimizer updates.
+    saved for a backward pass: use it for evaluation and for optimizer updates. It applies to the
+    current thread only.
 
     >>> import nnblocks as nb
     >>> x = nb.tensor([1.0, 2.0], requires_grad=True)
@@ -34,17 +60,18 @@ class no_grad:  # noqa: N801 - the name users know from PyTorch
     False
     """
 
+    _mode = False
+
     def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
         # ``@no_grad`` without parentheses decorates ``fn`` directly, as in PyTorch
         self = super().__new__(cls)
         return self if fn is None else self(fn)
 
     def __enter__(self) -> None:
-        self._previous = is_grad_enabled()
-        set_grad_enabled(False)
+        self._token = GRAD_ENABLED.set(self._mode)
 
     def __exit__(self, *exc: object) -> None:
-        set_grad_enabled(self._previous)
+        GRAD_ENABLED.reset(self._token)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         mode = type(self)                                  # no_grad or enable_grad
@@ -60,6 +87,4 @@ class no_grad:  # noqa: N801 - the name users know from PyTorch
 class enable_grad(no_grad):  # noqa: N801
     """Context manager that turns recording back on inside a :class:`no_grad` region."""
 
-    def __enter__(self) -> None:
-        self._previous = is_grad_enabled()
-        set_grad_enabled(True)
+    _mode = True

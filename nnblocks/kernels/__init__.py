@@ -21,10 +21,13 @@ Switches: ``NNBLOCKS_DISABLE_NUMBA=1`` in the environment, or :func:`use_numba` 
 Memory allocator: a training step allocates and frees tens of MB of activations and gradients.
 With glibc's default settings each of those big blocks goes back to the kernel when freed and
 comes back as fresh pages that are faulted in and zeroed on next use: ~3,600 page faults and
-~7-10 ms of system time per LeNet step at batch 64, a third of the step. On import this module
-asks glibc (``mallopt(M_TOP_PAD, 64 MiB)``) to keep 64 MiB of padding at the top of its heap,
-so the same memory is reused instead (measured: under one fault per step). It changes no
-result and no peak memory; ``NNBLOCKS_MALLOC_TOP_PAD=0`` (or a size in bytes) overrides it.
+~7-10 ms of system time per LeNet step at batch 64, a third of the step. :func:`pad_heap` asks
+glibc (``mallopt(M_TOP_PAD, 64 MiB)``) to keep 64 MiB of padding at the top of its heap, so the
+same memory is reused instead (measured: under one fault per step). It changes no result and no
+peak memory, but it is a process-wide setting, so importing nnblocks never does it: the command
+line, :func:`nnblocks.train.fit` and the benchmarks call it, and a program of your own can call
+``nnblocks.kernels.pad_heap()`` or set ``NNBLOCKS_MALLOC_TOP_PAD`` (a size in bytes; 0 turns the
+calls above off).
 
 >>> import nnblocks.kernels as K
 >>> previous = K.use_numba(False)
@@ -135,7 +138,8 @@ def pad_heap(size: int | None = None) -> bool:
     return bool(mallopt(_M_TOP_PAD, ctypes.c_int(size)))
 
 
-pad_heap()
+if os.environ.get("NNBLOCKS_MALLOC_TOP_PAD", "").strip():   # asked for explicitly
+    pad_heap()
 
 
 def __getattr__(name: str) -> Any:

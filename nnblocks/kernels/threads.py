@@ -5,7 +5,7 @@ by BLAS; im2col, col2im, pooling and the element-wise work run on one core. Here
 take work items (chunks of images) one at a time and run all of each, GEMMs included, with
 BLAS limited to one thread for the duration (numba kernels and NumPy's GEMMs release the GIL,
 so the threads really run in parallel). Measured on a 2-core machine this beat two BLAS
-threads on the whole batch (``/work/shared/PERF_NOTES.md``).
+threads on the whole batch (benchmarks/README.md).
 
 The number of threads is ``NNBLOCKS_NUM_THREADS`` when set, else the CPUs this process may run
 on; :func:`set_num_threads` changes it. With one thread nothing is started.
@@ -20,11 +20,10 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-_pool: dict[str, Any] = {"threads": None, "workers": [], "blas": None, "last_section": -1e9}
+_pool: dict[str, Any] = {"threads": None, "workers": [], "blas": None}
 _local = threading.local()
 _busy = threading.Lock()                           # one parallel section at a time
 
@@ -146,7 +145,7 @@ def workspace(name: str, size: int, dtype: Any, zero_tag: Any = None) -> Any:
     return view
 
 
-def run(task: Callable[[int], None], n_items: int, gemm_only: bool = False) -> None:
+def run(task: Callable[[int], None], n_items: int) -> None:
     """Call ``task(i)`` once for each ``i in range(n_items)``, in parallel; items must be
     independent (each writes its own part of the result).
 
@@ -156,8 +155,7 @@ def run(task: Callable[[int], None], n_items: int, gemm_only: bool = False) -> N
     threads that spin after a GEMM would otherwise fight the workers for the cores (measured:
     steps 1.5-5x slower on 2 cores); and BLAS's thread count is changed only then, because
     after a change its next multi-threaded GEMM has to wake its sleeping threads. Exceptions
-    are re-raised in the caller. ``gemm_only`` sections (:func:`matmul`) do not count as
-    kernel activity for :func:`matmul`'s choice.
+    are re-raised in the caller.
     """
     configured = get_num_threads()
     if configured <= 1 or n_items <= 1:
@@ -178,8 +176,6 @@ def run(task: Callable[[int], None], n_items: int, gemm_only: bool = False) -> N
         finally:
             for lib, n in zip(blas, before):
                 lib.set_num_threads(n)
-            if not gemm_only:
-                _pool["last_section"] = time.monotonic()
     finally:
         _busy.release()
 
@@ -217,35 +213,32 @@ def split(n: int, parts: int) -> Sequence[tuple[int, int]]:
 
 #: GEMMs below this many multiply-adds are not split among threads
 MATMUL_SPLIT_MIN = 1 << 21
-#: seconds after a parallel kernel section during which GEMMs avoid BLAS's own threads
-#: (OpenBLAS's threads spin ~0.1 s after each GEMM: measured 100 ms of CPU after one call)
-BLAS_QUIET_S = 0.25
 
 
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` for 2-D arrays, with whichever threads do not fight the compiled kernels.
+    """``a @ b`` for 2-D arrays, rows shared among nnblocks' threads for large products.
 
-    If a parallel kernel section (convolution, pooling, ...) ran in the last
-    :data:`BLAS_QUIET_S` seconds, the rows of ``a`` are shared among nnblocks' threads with
-    BLAS at one thread each (see :func:`run`; a GEMM under :data:`MATMUL_SPLIT_MIN`
-    multiply-adds is one item). Otherwise (e.g. an MLP: no kernel section at all) BLAS uses
-    its own threads, which split one GEMM better than two independent halves (measured on a
-    128 x 784 x 256 product on 2 cores: 0.32 ms vs 0.42 ms). The products are the same.
+    With more than one thread configured and at least :data:`MATMUL_SPLIT_MIN` multiply-adds,
+    the rows of ``a`` are split into one item per thread and each item is one GEMM with BLAS
+    at one thread (see :func:`run`); smaller products are one ``np.matmul``. The choice depends
+    only on the shapes and the thread setting, never on timing, so the same inputs and settings
+    give the same bits. Splitting rows does not change any element's sum (each is one dot
+    product over the same K blocks), so a split product equals the single-threaded GEMM bit for
+    bit on the shapes measured (128x784x256, 256x3072x1024, 12544x400x32 float32), whereas
+    OpenBLAS on two threads of its own rounds some shapes differently (6e-5 on 128x784x256).
     """
     import numpy as np
 
-    if (get_num_threads() <= 1
-            or time.monotonic() - _pool["last_section"] > BLAS_QUIET_S):
-        return np.matmul(a, b)
     m, k = a.shape
     n = b.shape[1]
+    if get_num_threads() <= 1 or m < 2 or m * k * n < MATMUL_SPLIT_MIN:
+        return np.matmul(a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
-    parts = 1 if m * k * n < MATMUL_SPLIT_MIN else max(1, min(get_num_threads(), m))
-    ranges = split(m, parts)
+    ranges = split(m, min(get_num_threads(), m))
 
     def block(i: int) -> None:
         r0, r1 = ranges[i]
         np.matmul(a[r0:r1], b, out=out[r0:r1])
 
-    run(block, parts, gemm_only=True)
+    run(block, len(ranges))
     return out

@@ -113,6 +113,9 @@ def fit(
     :class:`~nnblocks.train.NonFiniteError` naming the step and the parameter, before any
     callback could save the bad state.
     """
+    from nnblocks.kernels import pad_heap
+
+    pad_heap()                                   # reuse freed memory between steps (kernels/)
     state = TrainState(model, loss_fn, optimizer, train_loader, val_loader, scheduler,
                        epochs=epochs, epoch=start_epoch, history=History(history),
                        callbacks=tuple(callbacks))

@@ -74,3 +74,43 @@ def test_backward_of_graph_built_before_no_grad_still_works(x):
     with nb.no_grad():
         y.backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_set_grad_enabled_as_context_manager_restores(x):
+    with nb.set_grad_enabled(False):
+        assert not (x * 2.0).requires_grad
+    assert (x * 2.0).requires_grad
+    with nb.no_grad(), nb.set_grad_enabled(True):
+        assert (x * 2.0).requires_grad
+    assert nb.is_grad_enabled()
+
+
+def test_grad_mode_is_per_thread(x):
+    """no_grad() in one thread leaves recording on in another (PyTorch's grad mode is
+    thread-local), and a new thread starts with recording on even inside no_grad."""
+    import threading
+
+    inside = threading.Event()
+    release = threading.Event()
+    seen = {}
+
+    def evaluator():
+        with nb.no_grad():
+            seen["evaluator"] = (x * 2.0).requires_grad
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=evaluator)
+    worker.start()
+    assert inside.wait(10)
+    seen["trainer"] = (x * 2.0).requires_grad         # while the other thread is in no_grad
+    release.set()
+    worker.join(10)
+    assert seen == {"evaluator": False, "trainer": True}
+
+    with nb.no_grad():
+        fresh = {}
+        thread = threading.Thread(target=lambda: fresh.update(mode=nb.is_grad_enabled()))
+        thread.start()
+        thread.join(10)
+        assert fresh == {"mode": True}

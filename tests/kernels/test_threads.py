@@ -38,17 +38,26 @@ def test_errors_reach_the_caller_and_blas_is_restored() -> None:
     assert sorted(seen) == [0, 1, 2]
 
 
-@pytest.mark.parametrize("after_kernels", [False, True])
-def test_matmul_equals_numpy(after_kernels, rng, monkeypatch) -> None:
-    """BLAS's threads, or (just after a kernel section) rows shared among nnblocks'."""
-    import time
+@pytest.mark.parametrize("shape", [(300, 200, 150), (128, 784, 256), (7, 3, 5)])
+def test_matmul_equals_single_threaded_numpy_bit_for_bit(shape, rng) -> None:
+    """Rows shared among nnblocks' threads (BLAS at one thread each) give the single-threaded
+    GEMM's bits, whatever the thread count or what ran before (no timing-dependent branch).
+    With one thread it is one np.matmul under BLAS's own setting (the CLI's ``--threads N``
+    sets both to N)."""
+    from threadpoolctl import threadpool_limits
 
-    last = time.monotonic() if after_kernels else -1e9
-    monkeypatch.setitem(threads._pool, "last_section", last)
-    a = rng.standard_normal((300, 200)).astype(np.float32)
-    b = rng.standard_normal((200, 150)).astype(np.float32)
-    out = with_threads(2, lambda: threads.matmul(a, b.T.copy().T))
-    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-4)
+    m, k, n = shape
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    with threadpool_limits(1, user_api="blas"):
+        reference = a @ b
+        single = with_threads(1, lambda: threads.matmul(a, b))   # one np.matmul, BLAS's setting
+    np.testing.assert_array_equal(single, reference)
+    for count in (2, 3):
+        out = with_threads(count, lambda: threads.matmul(a, b))
+        np.testing.assert_array_equal(out, reference)
+    threads.run(lambda i: None, 4)                 # a kernel section just ran: same bits
+    np.testing.assert_array_equal(with_threads(2, lambda: threads.matmul(a, b)), reference)
 
 
 def test_workspace_is_reused_and_zeroed_per_tag() -> None:
@@ -115,3 +124,32 @@ print(K.have_numba(), K.numba_enabled(), "numba" in sys.modules, loss.dtype)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False", "False", "float32"]
+
+
+def test_import_changes_no_process_wide_setting() -> None:
+    """Importing nnblocks tunes no allocator (heap padding is opt-in: the CLI, fit and
+    ``NNBLOCKS_MALLOC_TOP_PAD`` ask for it) and leaves BLAS's thread count alone."""
+    code = """
+import ctypes
+calls = []
+real = ctypes.CDLL
+class Spy:
+    def __init__(self, *a, **k):
+        self._lib = real(*a, **k)
+    def __getattr__(self, name):
+        calls.append(name)
+        return getattr(self._lib, name)
+ctypes.CDLL = Spy
+import numpy
+from threadpoolctl import threadpool_info
+before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+import nnblocks, nnblocks.kernels, nnblocks.nn, nnblocks.train
+after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+print("mallopt" in calls, before == after)
+nnblocks.kernels.pad_heap()
+print("mallopt" in calls)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "NNBLOCKS_MALLOC_TOP_PAD"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "True"]
