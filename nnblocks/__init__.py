@@ -41,6 +41,22 @@ __version__ = "0.1.0"
 _LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "train", "viz")
 
 
+def save(obj, f) -> None:
+    """Save a state dict (or nested tensors and plain values) like ``torch.save``, without
+    pickle: see :func:`nnblocks.io.save`."""
+    from nnblocks.io import save as _save
+
+    _save(obj, f)
+
+
+def load(f, map_location=None, weights_only=None, **kwargs):
+    """Load what :func:`save` or ``torch.save`` wrote (state dicts), without PyTorch and
+    without unpickling: see :func:`nnblocks.io.load`."""
+    from nnblocks.io import load as _load
+
+    return _load(f, map_location=map_location, weights_only=weights_only, **kwargs)
+
+
 def __getattr__(name: str):
     if name in _LAZY_SUBPACKAGES:
         import importlib
@@ -58,6 +74,7 @@ __all__ = [
     "exp",
     "functional",
     "is_grad_enabled",
+    "load",
     "log",
     "manual_seed",
     "matmul",
@@ -67,6 +84,7 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "save",
     "set_grad_enabled",
     "sqrt",
     "stack",

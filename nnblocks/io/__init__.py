@@ -1,4 +1,5 @@
-"""Checkpoints: one atomic ``.npz`` of arrays plus a JSON manifest; never pickle."""
+"""Checkpoints: one atomic ``.npz`` of arrays plus a JSON manifest; never pickle. ``save`` /
+``load`` as PyTorch's, and a reader of ``torch.save`` files that never unpickles."""
 
 from nnblocks.io.atomic import atomic_write
 from nnblocks.io.checkpoint import (
@@ -11,6 +12,8 @@ from nnblocks.io.checkpoint import (
     read_manifest,
     save_checkpoint,
 )
+from nnblocks.io.serialization import load, save
+from nnblocks.io.torch_format import read_torch_file
 
 __all__ = [
     "FORMAT_VERSION",
@@ -18,8 +21,11 @@ __all__ = [
     "CheckpointError",
     "atomic_write",
     "check_model_state",
+    "load",
     "load_checkpoint",
     "read_checkpoint",
     "read_manifest",
+    "read_torch_file",
+    "save",
     "save_checkpoint",
 ]
