@@ -8,7 +8,7 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from nnblocks import functional, nn, optim, testing
+from nnblocks import accelerator, backends, cuda, functional, nn, optim, testing
 from nnblocks._random import default_rng, manual_seed
 from nnblocks.core import (
     Block,
@@ -19,6 +19,42 @@ from nnblocks.core import (
     no_grad,
     set_grad_enabled,
     tensor,
+)
+from nnblocks.core.creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    zeros,
+    zeros_like,
+)
+from nnblocks.core.dtypes import ALIASES as _DTYPE_ALIASES
+from nnblocks.core.dtypes import (
+    bool_,
+    complex64,
+    complex128,
+    device,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
 )
 from nnblocks.functional import (
     cat,
@@ -35,6 +71,11 @@ from nnblocks.functional import (
 )
 
 __version__ = "0.1.0"
+
+# PyTorch's other dtype names: nb.float, nb.double, nb.half, nb.long, nb.int, nb.short, nb.bool,
+# nb.cfloat, nb.cdouble (set here, not imported by name, so this module's own code keeps
+# Python's float, int and bool)
+globals().update(_DTYPE_ALIASES)
 
 #: subpackages imported on first use (``nb.data``, ``nb.bayes`` ...), keeping ``import nnblocks``
 #: light: they pull in tqdm, JSON/file handling or plotting that pure model code never needs
@@ -65,17 +106,46 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnblocks' has no attribute '{name}'")
 
 __all__ = [
-    "Block",
-    "Tensor",
+    "accelerator",
+    "arange",
     "as_tensor",
+    "backends",
+    "Block",
+    "bool",
+    "bool_",
     "cat",
+    "cdouble",
+    "cfloat",
+    "complex128",
+    "complex64",
+    "cuda",
     "default_rng",
+    "device",
+    "double",
+    "empty",
+    "empty_like",
     "enable_grad",
     "exp",
+    "eye",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
     "functional",
+    "half",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
     "is_grad_enabled",
+    "linspace",
     "load",
     "log",
+    "long",
     "manual_seed",
     "matmul",
     "maximum",
@@ -83,13 +153,27 @@ __all__ = [
     "minimum",
     "nn",
     "no_grad",
+    "normal",
+    "ones",
+    "ones_like",
     "optim",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
     "save",
     "set_grad_enabled",
+    "short",
     "sqrt",
     "stack",
     "sum",
+    "Tensor",
     "tensor",
     "testing",
+    "uint8",
     "where",
+    "zeros",
+    "zeros_like",
 ]

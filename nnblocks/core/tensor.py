@@ -108,6 +108,22 @@ class Tensor:
         return self.data.dtype
 
     @property
+    def device(self) -> Any:
+        """Always the CPU (``device(type='cpu')``): nnblocks runs on the CPU."""
+        from nnblocks.core.dtypes import CPU
+
+        return CPU
+
+    def cpu(self) -> Tensor:
+        """The tensor itself (it is on the CPU already), as in PyTorch."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Refused: nnblocks runs on the CPU."""
+        raise RuntimeError("Tensor.cuda: nnblocks runs on the CPU; got 'cuda' "
+                           "(leave the tensor where it is, or use .to('cpu'))")
+
+    @property
     def ndim(self) -> int:
         return self.data.ndim
 
