@@ -8,7 +8,7 @@
 array([[2., 4.]], dtype=float32)
 """
 
-from nnblocks import accelerator, backends, cuda, functional, nn, optim, testing
+from nnblocks import accelerator, autograd, backends, cuda, functional, nn, optim, testing
 from nnblocks._random import default_rng, manual_seed
 from nnblocks.core import (
     Block,
@@ -109,6 +109,7 @@ __all__ = [
     "accelerator",
     "arange",
     "as_tensor",
+    "autograd",
     "backends",
     "Block",
     "bool",

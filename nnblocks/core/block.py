@@ -75,9 +75,12 @@ class Block:
     #: for them (e.g. a network's first Linear or Conv2d needs no gradient w.r.t. its input)
     wants_needs_grad: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        # ``class X(Block, register=False)``: a block made at run time (the adapter of a
+        # custom autograd Function), which the table of cases cannot know in advance
         super().__init_subclass__(**kwargs)
-        Block.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        if register:
+            Block.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
     @staticmethod
     def forward(*arrays: Array, **hyper: Any) -> tuple[Any, Any]:
