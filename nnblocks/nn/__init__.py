@@ -1,6 +1,6 @@
 """Modules: layers that own their parameters and compose blocks (``import nnblocks.nn as nn``)."""
 
-from nnblocks.nn import init, utils
+from nnblocks.nn import functional, init, utils
 from nnblocks.nn.activation import (
     ELU,
     GELU,
@@ -42,7 +42,7 @@ from nnblocks.nn.rnn import RNN, RNNCell
 
 __all__ = ["Module", "Parameter", "init"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
-__all__ += ["utils"]
+__all__ += ["functional", "utils"]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",
