@@ -23,7 +23,8 @@ from nnblocks.functional.adaptive_pool import (
 )
 from nnblocks.functional.compare import eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
-from nnblocks.functional.dropout import dropout
+from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
+from nnblocks.functional.embedding import embedding, one_hot
 from nnblocks.functional.gru import gru_cell, gru_layer
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
@@ -32,6 +33,12 @@ from nnblocks.functional.loss import (
     cross_entropy,
     mse_loss,
     nll_loss,
+)
+from nnblocks.functional.loss_pointwise import (
+    binary_cross_entropy,
+    huber_loss,
+    l1_loss,
+    smooth_l1_loss,
 )
 from nnblocks.functional.lstm import lstm_cell, lstm_layer
 from nnblocks.functional.math import (
@@ -93,4 +100,8 @@ __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "global_avg_pool2d", "global_max_pool2d",
     "locally_connected1d", "locally_connected2d", "max_pool1d", "max_pool2d", "sobel",
+]
+__all__ += [
+    "binary_cross_entropy", "dropout1d", "dropout2d", "embedding", "huber_loss", "l1_loss",
+    "one_hot", "smooth_l1_loss",
 ]

@@ -71,3 +71,36 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
         return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
     data = getattr(x, "data", np.asarray(x))
     return Dropout.apply(x, dropout_mask(data.shape, p, data.dtype, rng))
+
+
+def _feature_dropout(x: Any, p: float, training: bool, rng: np.random.Generator | None,
+                     ndims: tuple[int, ...], who: str) -> Tensor:
+    """Zero whole channels: one mask value per (sample, channel), broadcast over the rest."""
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: probability p must be in [0, 1], got {p}")
+    data = getattr(x, "data", np.asarray(x))
+    if data.ndim not in ndims:
+        raise ValueError(f"{who}: expected a {' or '.join(f'{n}-D' for n in ndims)} input, got "
+                         f"shape {data.shape}")
+    if not training or p == 0.0:
+        return x if isinstance(x, Tensor) else Tensor(data)
+    batched = data.ndim == max(ndims) or who == "dropout2d"
+    channels = 2 if batched else 1                 # (N, C, ...) or unbatched (C, ...)
+    shape = data.shape[:channels] + (1,) * (data.ndim - channels)
+    return Dropout.apply(x, dropout_mask(shape, p, data.dtype, rng))
+
+
+def dropout1d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None) -> Tensor:
+    """Channel dropout for ``(N, C, L)`` or unbatched ``(C, L)`` input: each channel of each
+    sample is zeroed with probability ``p`` (else scaled by ``1 / (1 - p)``), as
+    ``torch.nn.functional.dropout1d``."""
+    return _feature_dropout(x, p, training, rng, (2, 3), "dropout1d")
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True,
+              rng: np.random.Generator | None = None) -> Tensor:
+    """Channel dropout for ``(N, C, H, W)`` input, as ``torch.nn.functional.dropout2d``. A 3-D
+    input is taken as ``(N, C, L)`` (PyTorch's current behaviour, which it warns about)."""
+    return _feature_dropout(x, p, training, rng, (3, 4), "dropout2d")

@@ -14,12 +14,14 @@ from nnblocks.nn.activation import (
 )
 from nnblocks.nn.container import ModuleDict, ModuleList, Sequential
 from nnblocks.nn.conv import Conv1d, Conv2d, sobel
-from nnblocks.nn.dropout import Dropout
+from nnblocks.nn.dropout import Dropout, Dropout1d, Dropout2d
+from nnblocks.nn.embedding import Embedding
 from nnblocks.nn.flatten import Flatten
 from nnblocks.nn.gru import GRU, GRUCell
 from nnblocks.nn.linear import Identity, Linear, Maxout
 from nnblocks.nn.local import LocallyConnected1d, LocallyConnected2d
 from nnblocks.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from nnblocks.nn.loss_pointwise import BCELoss, HuberLoss, L1Loss, SmoothL1Loss
 from nnblocks.nn.lstm import LSTM, LSTMCell
 from nnblocks.nn.mlp import MLP
 from nnblocks.nn.module import Module
@@ -43,6 +45,9 @@ from nnblocks.nn.rnn import RNN, RNNCell
 __all__ = ["Module", "Parameter", "init"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 __all__ += ["functional", "utils"]
+__all__ += [
+    "BCELoss", "Dropout1d", "Dropout2d", "Embedding", "HuberLoss", "L1Loss", "SmoothL1Loss",
+]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnblocks.core import Tensor
-from nnblocks.functional.dropout import dropout
+from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.nn.module import Module
 
 
@@ -42,3 +42,19 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels of ``(N, C, L)`` (or ``(C, L)``) input with probability ``p`` in
+    training (:func:`nnblocks.functional.dropout1d`); the identity in evaluation."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout1d(x, self.p, self.training, rng=self.rng)
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p`` in training
+    (:func:`nnblocks.functional.dropout2d`); the identity in evaluation."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.p, self.training, rng=self.rng)

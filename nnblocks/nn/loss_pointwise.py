@@ -1,0 +1,65 @@
+"""Element-wise loss modules beside ``MSELoss``: ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``,
+``BCELoss`` (:mod:`nnblocks.functional.loss_pointwise`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnblocks.core import Tensor
+from nnblocks.functional import loss_pointwise as losses
+from nnblocks.nn.loss import _buffer
+from nnblocks.nn.module import Module
+
+
+class L1Loss(Module):
+    """Mean absolute error (:func:`nnblocks.functional.l1_loss`)."""
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return losses.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(Module):
+    """Smooth L1: quadratic below ``beta``, linear above
+    (:func:`nnblocks.functional.smooth_l1_loss`)."""
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__()
+        self.reduction = reduction
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return losses.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(Module):
+    """Huber loss with threshold ``delta`` (:func:`nnblocks.functional.huber_loss`)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__()
+        self.reduction = reduction
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return losses.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class BCELoss(Module):
+    """Binary cross-entropy on probabilities (:func:`nnblocks.functional.binary_cross_entropy`);
+    for logits use :class:`~nnblocks.nn.BCEWithLogitsLoss`.
+
+    Args:
+        weight: rescales each element's loss (broadcast to the input).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
+        super().__init__()
+        self.register_buffer("weight", _buffer(weight))
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return losses.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
