@@ -21,7 +21,7 @@ from nnblocks.functional.adaptive_pool import (
     global_avg_pool2d,
     global_max_pool2d,
 )
-from nnblocks.functional.compare import eq, ge, gt, le, lt, ne
+from nnblocks.functional.compare import allclose, eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.functional.embedding import embedding, one_hot
@@ -44,6 +44,7 @@ from nnblocks.functional.lstm import lstm_cell, lstm_layer
 from nnblocks.functional.math import (
     abs,
     add,
+    bmm,
     clamp,
     clip,
     div,
@@ -52,6 +53,7 @@ from nnblocks.functional.math import (
     matmul,
     maximum,
     minimum,
+    mm,
     mul,
     neg,
     pow,
@@ -66,6 +68,7 @@ from nnblocks.functional.rnn import rnn_cell, rnn_layer
 from nnblocks.functional.shape import (
     broadcast_to,
     cat,
+    chunk,
     concatenate,
     expand,
     flatten,
@@ -105,3 +108,4 @@ __all__ += [
     "binary_cross_entropy", "dropout1d", "dropout2d", "embedding", "huber_loss", "l1_loss",
     "one_hot", "smooth_l1_loss",
 ]
+__all__ += ["allclose", "bmm", "chunk", "mm"]

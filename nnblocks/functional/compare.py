@@ -60,3 +60,10 @@ def gt(a: Any, b: Any) -> Tensor:
 
 def ge(a: Any, b: Any) -> Tensor:
     return Compare.apply(a, b, op="ge")
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
+             equal_nan: bool = False) -> bool:
+    """``|a - b| <= atol + rtol |b|`` everywhere, as ``torch.allclose`` (a Python bool)."""
+    return bool(np.allclose(getattr(a, "data", a), getattr(b, "data", b), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))

@@ -357,6 +357,17 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     return out if isinstance(out, tuple) else (out,)
 
 
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim`` (the last may be
+    smaller, and fewer pieces come back when ``n`` is small), as ``torch.chunk``."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    shape = np.shape(getattr(x, "data", x))
+    (axis,) = normalize_dims("chunk", dim, len(shape))
+    size = -(-shape[axis] // int(chunks))                        # ceil
+    return split(x, max(size, 1), dim)
+
+
 def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Tensor:
     """Constant padding, last axis first, as ``torch.nn.functional.pad`` (:class:`Pad`)."""
     return Pad.apply(x, pad=tuple(int(p) for p in pad), value=value)
