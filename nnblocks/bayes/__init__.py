@@ -47,6 +47,7 @@ from nnblocks.bayes.inference import (
     MAPResult,
     elimination_plan,
     evidence_probability,
+    log_evidence_probability,
     map_query,
     query,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "layout",
     "likelihood_weighting",
     "load",
+    "log_evidence_probability",
     "make_cpt",
     "map_query",
     "multiply",

@@ -52,7 +52,7 @@ _TINY = 2.0**-900  # a scaled result below this is recomputed in log space
 _EINSUM_LABELS = 52  # einsum's sublist labels must lie in [0, 52)
 
 
-class ZeroProduct(BayesNetError):
+class ZeroProductError(BayesNetError):
     """Internal: the exact product is zero (a true zero, not an underflow)."""
 
 
@@ -122,7 +122,7 @@ def reduced_tables(
 
     Returns the tables with a non-empty scope and the log of the product of the constants (the
     scalars left by fully observed CPTs and the scales divided out). Raises
-    :class:`ZeroProduct` if a constant is zero.
+    :class:`ZeroProductError` if a constant is zero.
     """
     tables: list[Table] = []
     log_scale = 0.0
@@ -133,7 +133,7 @@ def reduced_tables(
             scope = tuple(v for v in scope if v not in observed)
             top = float(values.max()) if values.size else 0.0
             if not top > 0.0:
-                raise ZeroProduct("an observed CPT entry is zero")
+                raise ZeroProductError("an observed CPT entry is zero")
             if not scope:
                 log_scale += math.log(top)
                 continue
@@ -168,7 +168,7 @@ def contract(tables: Sequence[Table], out: Sequence[int], cards: Sequence[int]):
     r""":math:`\sum_{\mathbf{u} \setminus \mathbf{out}} \prod_j \phi_j`, scaled to maximum 1.
 
     Returns ``(values, log_scale)`` with ``values.max() == 1`` (axes in the order of ``out``) and
-    the exact result equal to ``exp(log_scale) * values``. Raises :class:`ZeroProduct` when the
+    the exact result equal to ``exp(log_scale) * values``. Raises :class:`ZeroProductError` when the
     exact result is zero.
     """
     out = tuple(out)
@@ -208,7 +208,7 @@ def _log_contract(tables, out, cards):
     summed = tuple(range(len(out), len(union)))
     top = float(total.max()) if total.size else -np.inf
     if top == -np.inf:
-        raise ZeroProduct("the product is zero")
+        raise ZeroProductError("the product is zero")
     values = np.exp(total - top).sum(axis=summed) if summed else np.exp(total - top)
     inner = float(values.max())
     return values / inner, top + math.log(inner)

@@ -42,7 +42,7 @@ from nnblocks.bayes.elimination import EliminationPlan, plan_elimination
 from nnblocks.bayes.engine import (
     CompiledNet,
     Table,
-    ZeroProduct,
+    ZeroProductError,
     ancestral_set,
     compile_net,
     connected_to,
@@ -105,7 +105,7 @@ def query(
     try:
         rest, _ = eliminate(tables, plan.order, cn.cards)
         values, _ = contract(rest, targets, cn.cards)
-    except ZeroProduct:
+    except ZeroProductError:
         raise ZeroProbabilityEvidenceError(zero_evidence_message(evidence)) from None
     names = [cn.nodes[v] for v in targets]
     return Factor(names, values / values.sum(), {v: net.states(v) for v in names})
@@ -133,7 +133,7 @@ def log_evidence_probability(
         if rest:
             values, log_rest = contract(rest, (), cn.cards)
             log_scale += log_rest + math.log(float(values))
-    except ZeroProduct:
+    except ZeroProductError:
         return -math.inf
     return log_p + log_scale
 
@@ -185,7 +185,7 @@ def map_query(
         log_best += _log_total(rest, cn)
         rest, log_norm = eliminate(tables, norm_plan.order, cn.cards)
         log_norm += _log_total(rest, cn)
-    except ZeroProduct:
+    except ZeroProductError:
         raise ZeroProbabilityEvidenceError(zero_evidence_message(evidence)) from None
     chosen: dict[int, int] = {}
     for var, scope, product in reversed(traceback):
@@ -253,7 +253,7 @@ def _prepare(
     net: BayesNet, variables: str | Sequence[str], evidence: Evidence | None, where: str
 ) -> tuple[CompiledNet, list[int], dict[int, int], list[Table]]:
     """Compiled network, target and evidence ids, and the pruned, evidence-sliced tables."""
-    names = net.check_nodes(variables, f"{where} variable" if where != "query" else "query variable")
+    names = net.check_nodes(variables, f"{where} variable")
     if not names:
         raise BayesNetError(f"{where} needs at least one variable")
     if len(set(names)) != len(names):
@@ -266,7 +266,7 @@ def _prepare(
         raise BayesNetError(f"{where} variables {overlap} are also given as evidence")
     try:
         tables, _ = reduced_tables(cn, ancestral_set(cn, targets + list(observed)), observed)
-    except ZeroProduct:
+    except ZeroProductError:
         raise ZeroProbabilityEvidenceError(zero_evidence_message(evidence)) from None
     return cn, targets, observed, connected_to(tables, targets)
 
