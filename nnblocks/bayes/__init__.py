@@ -5,7 +5,10 @@ Modules:
                  joint probability and log-likelihood.
     cpt          :class:`CPT` -- validated conditional probability tables.
     factor       :class:`Factor` -- product, marginalize, maximize, reduce, normalize (einsum).
-    inference    exact posteriors and MAP by variable elimination (min-fill / min-degree).
+    inference    exact posteriors and MAP by variable elimination (greedy orders planned with
+                 a priority queue; scaled tables, so no underflow).
+    engine       the integer-id core: pruning, scaled contraction, elimination.
+    junction_tree  a calibrated clique tree: every marginal in two passes.
     sampling     ancestral, rejection and likelihood-weighting samplers with an explicit rng.
     learning     CPTs from complete data: maximum likelihood and Dirichlet pseudo-counts.
     independence d-separation (Bayes ball) and active trails.
@@ -52,6 +55,7 @@ from nnblocks.bayes.inference import (
     query,
 )
 from nnblocks.bayes.io import from_json, load, save, to_json
+from nnblocks.bayes.junction_tree import JunctionTree, marginals
 from nnblocks.bayes.learning import count_table, fit_cpts
 from nnblocks.bayes.network import BayesNet
 from nnblocks.bayes.sampling import (
@@ -71,6 +75,7 @@ __all__ = [
     "EliminationPlan",
     "Factor",
     "FactorTooLargeError",
+    "JunctionTree",
     "MAPResult",
     "UnknownNodeError",
     "UnknownStateError",
@@ -93,6 +98,7 @@ __all__ = [
     "log_evidence_probability",
     "make_cpt",
     "map_query",
+    "marginals",
     "multiply",
     "parse_bif",
     "query",

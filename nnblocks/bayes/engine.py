@@ -182,6 +182,10 @@ def contract(tables: Sequence[Table], out: Sequence[int], cards: Sequence[int]):
     for scope, _ in tables:
         for v in scope:
             label.setdefault(v, len(label))
+    broadcast = [v for v in out if v not in label]  # kept variables no table mentions
+    if broadcast:
+        tables = [*tables, *(((v,), np.ones(cards[v])) for v in broadcast)]
+        label.update((v, len(label) + i) for i, v in enumerate(broadcast))
     if len(label) <= _EINSUM_LABELS:
         operands: list = []
         for scope, values in tables:

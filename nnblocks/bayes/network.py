@@ -288,6 +288,15 @@ class BayesNet:
 
         return query(self, variables, evidence, **options)  # type: ignore[arg-type]
 
+    def marginals(
+        self, evidence: Mapping[str, State] | None = None, **options: object
+    ) -> dict[str, Factor]:
+        """Every non-evidence node's posterior from one calibrated junction tree; see
+        :func:`nnblocks.bayes.junction_tree.marginals`."""
+        from nnblocks.bayes.junction_tree import marginals
+
+        return marginals(self, evidence, **options)  # type: ignore[arg-type]
+
     def map_query(
         self,
         variables: Sequence[str] | None = None,

@@ -49,8 +49,7 @@ def random_scopes(seed: int, n: int):
     rng = np.random.default_rng(seed)
     cards = {v: int(rng.integers(2, 6)) for v in range(n)}
     scopes = [
-        tuple(rng.choice(n, size=int(rng.integers(1, 4)), replace=False).tolist())
-        for _ in range(n)
+        tuple(rng.choice(n, size=int(rng.integers(1, 4)), replace=False).tolist()) for _ in range(n)
     ]
     return scopes, cards
 
@@ -70,7 +69,9 @@ def test_auto_keeps_the_cheaper_plan():
     plans = [plan_elimination(scopes, cards, [hidden], h, keep=[0]) for h in elimination.HEURISTICS]
     auto, candidates = plans[0], plans[1:]
     by_name = dict(zip(elimination.HEURISTICS[1:], candidates, strict=True))
-    assert auto.total_work == min(by_name[h].total_work for h in ("weighted_min_fill", "min_weight"))
+    assert auto.total_work == min(
+        by_name[h].total_work for h in ("weighted_min_fill", "min_weight")
+    )
 
 
 def test_planning_work_grows_near_linearly(monkeypatch):

@@ -22,7 +22,9 @@ def rare_features(n_features: int, rng: np.random.Generator):
     """Class -> n binary features, each rarely "on"; returns the net and P(on | class) (n, 2)."""
     net = BayesNet("rare")
     net.add_node("Class", ["c0", "c1"], cpt=[0.5, 0.5])
-    p_on = np.stack([rng.uniform(0.005, 0.015, n_features), rng.uniform(0.012, 0.03, n_features)], 1)
+    p_on = np.stack(
+        [rng.uniform(0.005, 0.015, n_features), rng.uniform(0.012, 0.03, n_features)], 1
+    )
     for i in range(n_features):
         net.add_node(f"F{i}", ["off", "on"], parents=["Class"])
         net.set_cpt(f"F{i}", np.stack([1 - p_on[i], p_on[i]], axis=-1))  # (2 classes, 2 states)

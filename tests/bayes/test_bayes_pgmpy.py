@@ -183,7 +183,9 @@ def test_every_bundled_bnlearn_network_agrees_with_pgmpy(name, rng):
     for variable, evidence in sampled_queries(net, rng, QUERIES_PER_NETWORK):
         ours = net.query(variable, evidence).values
         theirs = pgmpy_posterior(model, variable, evidence, net.states(variable))
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9, err_msg=f"{variable} {evidence}")
+        np.testing.assert_allclose(
+            ours, theirs, rtol=0, atol=1e-9, err_msg=f"{variable} {evidence}"
+        )
 
 
 def test_cardinality_aware_planning_on_mildew():
@@ -194,3 +196,14 @@ def test_cardinality_aware_planning_on_mildew():
     auto = elimination_plan(net, "lai_3", evidence)
     assert auto.largest_size * 5 <= fill.largest_size
     assert auto.total_work < fill.total_work
+
+
+@pytest.mark.parametrize("name", ["alarm", "hepar2", "win95pts", "pathfinder", "andes"])
+def test_junction_tree_marginals_equal_variable_elimination_on_bnlearn(name, rng):
+    net = bundled(name)
+    for _, evidence in sampled_queries(net, rng, 2):
+        marginals = net.marginals(evidence)
+        for variable in rng.choice(list(marginals), size=min(12, len(marginals)), replace=False):
+            np.testing.assert_allclose(
+                marginals[variable].values, net.query(variable, evidence).values, atol=1e-12
+            )
