@@ -10,6 +10,7 @@ Modules:
     engine       the integer-id core: pruning, scaled contraction, elimination.
     junction_tree  a calibrated clique tree: every marginal in two passes.
     sampling     ancestral, rejection and likelihood-weighting samplers with an explicit rng.
+    gibbs        Gibbs sampling (burn-in, thinning, parallel chains) for approximate posteriors.
     learning     CPTs from complete data: maximum likelihood and Dirichlet pseudo-counts.
     independence d-separation (Bayes ball) and active trails.
     io, bif      JSON save/load and the BIF text format.
@@ -40,6 +41,7 @@ from nnblocks.bayes.errors import (
 )
 from nnblocks.bayes.examples import asia, random_network, sprinkler, student
 from nnblocks.bayes.factor import Factor, multiply
+from nnblocks.bayes.gibbs import gibbs_sample
 from nnblocks.bayes.independence import (
     active_trails,
     is_active_trail,
@@ -90,6 +92,7 @@ __all__ = [
     "fit_cpts",
     "forward_sample",
     "from_json",
+    "gibbs_sample",
     "is_active_trail",
     "is_d_separated",
     "layout",
