@@ -12,6 +12,7 @@ Modules:
     sampling     ancestral, rejection and likelihood-weighting samplers with an explicit rng.
     gibbs        Gibbs sampling (burn-in, thinning, parallel chains) for approximate posteriors.
     learning     CPTs from complete data: maximum likelihood and Dirichlet pseudo-counts.
+    em           CPTs from data with missing cells: expectation-maximization.
     independence d-separation (Bayes ball) and active trails.
     io, bif      JSON save/load and the BIF text format.
     drawing      the DAG as a PNG (needs matplotlib, imported lazily).
@@ -30,6 +31,7 @@ from nnblocks.bayes.bif import BIFError, parse_bif, read_bif, to_bif, write_bif
 from nnblocks.bayes.cpt import CPT, make_cpt
 from nnblocks.bayes.drawing import draw, layout
 from nnblocks.bayes.elimination import EliminationPlan
+from nnblocks.bayes.em import EMResult, fit_cpts_em
 from nnblocks.bayes.errors import (
     BayesNetError,
     CPTError,
@@ -75,6 +77,7 @@ __all__ = [
     "CPTError",
     "CycleError",
     "EliminationPlan",
+    "EMResult",
     "Factor",
     "FactorTooLargeError",
     "JunctionTree",
@@ -90,6 +93,7 @@ __all__ = [
     "estimate",
     "evidence_probability",
     "fit_cpts",
+    "fit_cpts_em",
     "forward_sample",
     "from_json",
     "gibbs_sample",

@@ -109,6 +109,18 @@ class JunctionTree:
         values, _ = contract([(scope, belief)], (var,), self._cn.cards)
         return Factor([variable], values / values.sum(), {variable: self.net.states(variable)})
 
+    def family(self, node: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """:math:`P(\\text{unobserved members of } \\{X\\} \\cup \\mathrm{pa}(X) \\mid
+        \\mathbf{e})`: their names (in CPT axis order) and the normalized table (what EM needs).
+        """
+        self.net.check_nodes(node, "JunctionTree.family node")
+        scope = tuple(v for v in self._cn.scopes[self._cn.index[node]] if v in self._clique)
+        if not scope:
+            return (), np.ones(())
+        home = min(scope, key=self._position.__getitem__)
+        values, _ = contract([self._beliefs[home]], scope, self._cn.cards)
+        return tuple(self._cn.nodes[v] for v in scope), values / values.sum()
+
     def marginals(self) -> dict[str, Factor]:
         """Every non-evidence variable's posterior, in node order."""
         return {self._cn.nodes[v]: self.marginal(self._cn.nodes[v]) for v in self._order_by_node}
@@ -119,6 +131,7 @@ class JunctionTree:
         hidden = list(dict.fromkeys(v for scope, _ in tables for v in scope))
         plan = plan_elimination([s for s, _ in tables], cards, [hidden], elimination)
         position = {v: i for i, v in enumerate(plan.order)}
+        self._position = position
         graph: dict[int, set[int]] = {}
         for scope, _ in tables:
             for v in scope:
