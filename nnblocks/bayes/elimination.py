@@ -17,8 +17,9 @@ Greedy orders choose, at each step, the variable minimising
 
 ties broken by the step's weight :math:`\prod_{V \in \{Y\} \cup N(Y)} |V|`, then by the order the
 variables were given (so plans are deterministic). ``"auto"`` (the default of the inference
-functions) plans with weighted-min-fill and with min-weight and keeps the plan whose total work
-:math:`\sum_Y \prod_{V \in \{Y\} \cup N(Y)} |V|` is smaller.
+functions) plans with min-weight and, unless that plan's total work
+:math:`\sum_Y \prod_{V \in \{Y\} \cup N(Y)} |V|` is already small (at most 100,000
+multiply-adds), also with weighted-min-fill, and keeps the plan of smaller total work.
 
 Complexity: the scores live in a binary heap with lazy deletion (a popped entry whose score is
 stale is skipped). Eliminating :math:`Y` changes the score of its neighbours and, for the fill
@@ -38,6 +39,9 @@ from dataclasses import dataclass
 from nnblocks.bayes.errors import BayesNetError
 
 HEURISTICS = ("auto", "min_fill", "weighted_min_fill", "min_weight", "min_degree")
+# "auto" plans with min-weight first and also tries weighted-min-fill only when that plan costs
+# more multiply-adds than this: below it, planning twice would cost more than it could save.
+_AUTO_SMALL_WORK = 100_000
 
 
 @dataclass(frozen=True)
@@ -89,24 +93,29 @@ def plan_elimination(
                 f"elimination heuristic must be one of {HEURISTICS} or an explicit order, "
                 f"got {heuristic!r}"
             )
-        names = ["weighted_min_fill", "min_weight"] if heuristic == "auto" else [heuristic]
-        plans = []
-        for name in names:
-            order = _greedy(_interaction_graph(scopes), cardinality, phases, name, rank)
-            plans.append(_measure(scopes, cardinality, order, keep, stored))
-        return min(plans, key=lambda p: (p.total_work, p.largest_size))
+        first = "min_weight" if heuristic == "auto" else heuristic
+        plan = _greedy(scopes, cardinality, phases, first, rank, keep, stored)
+        if heuristic == "auto" and plan.total_work > _AUTO_SMALL_WORK:
+            other = _greedy(scopes, cardinality, phases, "weighted_min_fill", rank, keep, stored)
+            plan = min((other, plan), key=lambda p: (p.total_work, p.largest_size))
+        return plan
     order = _check_explicit(list(heuristic), phases)
     return _measure(scopes, cardinality, order, keep, stored)
 
 
 def _greedy(
-    graph: dict[Hashable, set[Hashable]],
+    scopes: list[tuple[Hashable, ...]],
     cardinality: Mapping[Hashable, int],
     phases: Sequence[Sequence[Hashable]],
     heuristic: str,
     rank: Mapping[Hashable, int],
-) -> list[Hashable]:
-    """Greedy order with a lazy-deletion heap; only rescored variables are pushed again."""
+    keep: Sequence[Hashable],
+    stored: Sequence[Hashable],
+) -> EliminationPlan:
+    """Greedy order with a lazy-deletion heap; only rescored variables are pushed again. The
+    sizes are measured on the way (the neighbours at elimination are the built table)."""
+    graph = _interaction_graph(scopes)
+    meter = _Meter(cardinality, stored)
     order: list[Hashable] = []
     fill = heuristic in ("min_fill", "weighted_min_fill")
     for phase in phases:
@@ -122,6 +131,7 @@ def _greedy(
             active.discard(var)
             order.append(var)
             neighbours = graph.pop(var)
+            meter.step(var, neighbours)
             touched = set(neighbours)
             for v in neighbours:
                 adjacent = graph[v]
@@ -135,7 +145,31 @@ def _greedy(
                 if new != score[v]:
                     score[v] = new
                     heapq.heappush(heap, (new, v))
-    return order
+    return meter.plan(order, keep)
+
+
+class _Meter:
+    """Largest built table and total work of an elimination, fed one step at a time."""
+
+    def __init__(self, cardinality: Mapping[Hashable, int], stored: Sequence[Hashable]) -> None:
+        self.cardinality = cardinality
+        self.stored = set(stored)
+        self.largest_size, self.largest_scope, self.work = 1, (), 0
+
+    def step(self, var: Hashable, neighbours: Iterable[Hashable]) -> None:
+        scope = tuple(neighbours)
+        size = math.prod(self.cardinality[v] for v in scope)
+        full = size * self.cardinality[var]
+        self.work += full
+        built, built_size = ((var, *scope), full) if var in self.stored else (scope, size)
+        if built_size > self.largest_size:
+            self.largest_size, self.largest_scope = built_size, built
+
+    def plan(self, order: Sequence[Hashable], keep: Sequence[Hashable]) -> EliminationPlan:
+        final = math.prod(self.cardinality[v] for v in keep)
+        if final > self.largest_size:
+            self.largest_size, self.largest_scope = final, tuple(keep)
+        return EliminationPlan(tuple(order), self.largest_size, self.largest_scope, self.work)
 
 
 def _score(
@@ -170,27 +204,18 @@ def _measure(
     keep: Sequence[Hashable],
     stored: Sequence[Hashable],
 ) -> EliminationPlan:
-    """Replay ``order`` on the graph: the largest table built and the total work."""
+    """Replay an explicit ``order`` on the graph: the largest table built and the total work."""
     graph = _interaction_graph(scopes)
-    store = set(stored)
-    largest_size, largest_scope, work = 1, (), 0
+    meter = _Meter(cardinality, stored)
     for var in order:
         if var not in graph:  # a variable in no factor (fully removed by evidence) costs nothing
             continue
-        scope = tuple(graph.pop(var))
-        size = math.prod(cardinality[v] for v in scope)
-        work += size * cardinality[var]
-        built = (var, *scope) if var in store else scope
-        built_size = size * cardinality[var] if var in store else size
-        if built_size > largest_size:
-            largest_size, largest_scope = built_size, built
+        scope = graph.pop(var)
+        meter.step(var, scope)
         for v in scope:
             graph[v].discard(var)
             graph[v].update(u for u in scope if u != v)
-    final = math.prod(cardinality[v] for v in keep)
-    if final > largest_size:
-        largest_size, largest_scope = final, tuple(keep)
-    return EliminationPlan(tuple(order), largest_size, largest_scope, work)
+    return meter.plan(order, keep)
 
 
 def _interaction_graph(scopes: Iterable[Iterable[Hashable]]) -> dict[Hashable, set[Hashable]]:

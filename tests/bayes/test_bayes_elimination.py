@@ -9,7 +9,7 @@ import pytest
 
 import nnblocks.bayes.elimination as elimination
 from nnblocks.bayes import random_network
-from nnblocks.bayes.elimination import plan_elimination
+from nnblocks.bayes.elimination import HEURISTICS, plan_elimination
 
 
 def naive_greedy(scopes, cards, hidden, heuristic):
@@ -64,14 +64,14 @@ def test_heap_planner_chooses_as_naive_greedy(heuristic, seed):
 
 
 def test_auto_keeps_the_cheaper_plan():
-    scopes, cards = random_scopes(3, 40)
-    hidden = list(range(1, 40))
-    plans = [plan_elimination(scopes, cards, [hidden], h, keep=[0]) for h in elimination.HEURISTICS]
-    auto, candidates = plans[0], plans[1:]
-    by_name = dict(zip(elimination.HEURISTICS[1:], candidates, strict=True))
-    assert auto.total_work == min(
-        by_name[h].total_work for h in ("weighted_min_fill", "min_weight")
-    )
+    for n, expect_both in ((40, False), (400, True)):
+        scopes, cards = random_scopes(3, n)
+        hidden = list(range(1, n))
+        plans = {h: plan_elimination(scopes, cards, [hidden], h, keep=[0]) for h in HEURISTICS}
+        small = plans["min_weight"].total_work <= elimination._AUTO_SMALL_WORK
+        assert small != expect_both  # one case on each side of the threshold
+        tried = ("weighted_min_fill", "min_weight") if expect_both else ("min_weight",)
+        assert plans["auto"].total_work == min(plans[h].total_work for h in tried)
 
 
 def test_planning_work_grows_near_linearly(monkeypatch):
