@@ -24,7 +24,8 @@ files round them) and handed to pgmpy as ``TabularCPD`` objects, which skips pgm
 reader (``--load`` times the two readers separately). Untimed warm-up: one batch each (it
 builds nnblocks' cached integer form of the network). The networks are located through
 ``pgmpy.__file__`` (``utils/example_models/*.bif.gz``); synthetic networks are
-``random_network(n, window=8, max_parents=3)``: long, of bounded treewidth.
+:func:`long_network` (a chain backbone plus up to 2 more parents within the 6 nodes before:
+every node is an ancestor of the last, treewidth bounded).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from nnblocks.bayes import BayesNet, forward_sample, parse_bif, random_network  # noqa: E402
+from nnblocks.bayes import BayesNet, forward_sample, parse_bif  # noqa: E402
 
 
 def pgmpy_modules():
@@ -84,6 +85,26 @@ def to_pgmpy(net: BayesNet):
             )
         )
     return model
+
+
+def long_network(n: int, rng: np.random.Generator, window: int = 6) -> BayesNet:
+    """A long network: node i has parent i-1 and up to 2 more among the ``window`` before it
+    (so every node is an ancestor of the last: a query deep in it keeps thousands of nodes),
+    2-3 states, Dirichlet(1) CPT rows."""
+    net = BayesNet(f"long{n}")
+    for i in range(n):
+        parents = []
+        if i > 0:
+            extra = rng.choice(max(0, min(i - 1, window)), size=min(int(rng.integers(0, 3)),
+                               max(0, min(i - 1, window))), replace=False)  # fmt: skip
+            parents = sorted({i - 1, *(i - 2 - extra).tolist()})
+        card = int(rng.integers(2, 4))
+        names = [f"X{j}" for j in parents]
+        shape = (*(net.cardinality(p) for p in names), card)
+        rows = rng.dirichlet(np.ones(card), size=shape[:-1]).reshape(shape)
+        net.add_node(f"X{i}", [f"s{k}" for k in range(card)], parents=names,
+                     cpt=rows / rows.sum(axis=-1, keepdims=True))  # fmt: skip
+    return net
 
 
 def random_queries(net: BayesNet, count: int, seed: int) -> list[tuple[str, dict[str, str]]]:
@@ -253,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name, source in cases:
         if isinstance(source, int):
-            net = random_network(source, window=8, max_parents=3, rng=np.random.default_rng(source))
+            net = long_network(source, np.random.default_rng(source))
             text = None
         else:
             text = gzip.decompress(source.read_bytes()).decode("utf-8")

@@ -18,8 +18,9 @@ Greedy orders choose, at each step, the variable minimising
 ties broken by the step's weight :math:`\prod_{V \in \{Y\} \cup N(Y)} |V|`, then by the order the
 variables were given (so plans are deterministic). ``"auto"`` (the default of the inference
 functions) plans with min-weight and, unless that plan's total work
-:math:`\sum_Y \prod_{V \in \{Y\} \cup N(Y)} |V|` is already small (at most 100,000
-multiply-adds), also with weighted-min-fill, and keeps the plan of smaller total work.
+:math:`\sum_Y \prod_{V \in \{Y\} \cup N(Y)} |V|` is already small (at most 20,000
+multiply-adds per eliminated variable, less than a second plan would cost), also with
+weighted-min-fill, and keeps the plan of smaller total work.
 
 Complexity: the scores live in a binary heap with lazy deletion (a popped entry whose score is
 stale is skipped). Eliminating :math:`Y` changes the score of its neighbours and, for the fill
@@ -40,8 +41,9 @@ from nnblocks.bayes.errors import BayesNetError
 
 HEURISTICS = ("auto", "min_fill", "weighted_min_fill", "min_weight", "min_degree")
 # "auto" plans with min-weight first and also tries weighted-min-fill only when that plan costs
-# more multiply-adds than this: below it, planning twice would cost more than it could save.
-_AUTO_SMALL_WORK = 100_000
+# more than this many multiply-adds per eliminated variable: planning once more costs about
+# 50-100 us per variable in Python, the time NumPy needs for some 10^4-10^5 multiply-adds.
+_AUTO_WORK_PER_VARIABLE = 20_000
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def plan_elimination(
             )
         first = "min_weight" if heuristic == "auto" else heuristic
         plan = _greedy(scopes, cardinality, phases, first, rank, keep, stored)
-        if heuristic == "auto" and plan.total_work > _AUTO_SMALL_WORK:
+        if heuristic == "auto" and plan.total_work > _AUTO_WORK_PER_VARIABLE * len(plan.order):
             other = _greedy(scopes, cardinality, phases, "weighted_min_fill", rank, keep, stored)
             plan = min((other, plan), key=lambda p: (p.total_work, p.largest_size))
         return plan

@@ -68,7 +68,8 @@ def test_auto_keeps_the_cheaper_plan():
         scopes, cards = random_scopes(3, n)
         hidden = list(range(1, n))
         plans = {h: plan_elimination(scopes, cards, [hidden], h, keep=[0]) for h in HEURISTICS}
-        small = plans["min_weight"].total_work <= elimination._AUTO_SMALL_WORK
+        limit = elimination._AUTO_WORK_PER_VARIABLE * len(hidden)
+        small = plans["min_weight"].total_work <= limit
         assert small != expect_both  # one case on each side of the threshold
         tried = ("weighted_min_fill", "min_weight") if expect_both else ("min_weight",)
         assert plans["auto"].total_work == min(plans[h].total_work for h in tried)
