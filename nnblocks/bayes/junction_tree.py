@@ -19,13 +19,16 @@ which is exactly variable elimination; the downward pass sends each child :math:
 of everything else, :math:`\mu_{Y \to c} = \sum_{C_Y \setminus S_c} \psi_Y\,\mu_{\mathrm{pa}
 \to Y} \prod_{c' \ne c} \mu_{c' \to Y}`, using prefix and suffix products over the children so a
 clique with :math:`k` children costs :math:`O(k)` products, not :math:`O(k^2)`. Then each
-clique's belief :math:`\beta_Y \propto P(C_Y, \mathbf{e})`, and the marginal of :math:`Y` is
-:math:`\beta_Y` summed to :math:`Y` and normalized.
+clique's belief :math:`\beta_Y \propto P(C_Y, \mathbf{e})` (the product of :math:`\psi_Y` and
+all incoming messages), and the marginal of :math:`Y` is :math:`\beta_Y` summed to :math:`Y`
+and normalized, computed in one contraction without materializing :math:`\beta_Y`. A clique
+with at most 3 children computes each downward message directly from its operands, likewise
+without materializing the clique.
 
 Numerics: tables are scaled as in :mod:`nnblocks.bayes.engine` (maximum 1, logs of the scales
 kept on the upward pass), so the marginals are exact and :math:`\log P(\mathbf{e})` is
 available at any magnitude. Cost: cliques are materialized, so memory is the largest clique
-(``max_factor_size`` guards it), not the largest separator as in variable elimination.
+only where a clique has more than 3 children (``max_factor_size`` guards every clique).
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ from nnblocks.bayes.inference import (
     DEFAULT_MAX_FACTOR_SIZE,
     Evidence,
     _observed,
+    elimination_plan,
+    evidence_dict,
+    query,
     zero_evidence_message,
 )
 
@@ -105,8 +111,7 @@ class JunctionTree:
         var = self._cn.index[variable]
         if var not in self._clique:
             raise BayesNetError(f"JunctionTree.marginal: '{variable}' is observed as evidence")
-        scope, belief = self._beliefs[var]
-        values, _ = contract([(scope, belief)], (var,), self._cn.cards)
+        values, _ = contract(self._incoming[var], (var,), self._cn.cards)
         return Factor([variable], values / values.sum(), {variable: self.net.states(variable)})
 
     def family(self, node: str) -> tuple[tuple[str, ...], np.ndarray]:
@@ -118,7 +123,7 @@ class JunctionTree:
         if not scope:
             return (), np.ones(())
         home = min(scope, key=self._position.__getitem__)
-        values, _ = contract([self._beliefs[home]], scope, self._cn.cards)
+        values, _ = contract(self._incoming[home], scope, self._cn.cards)
         return tuple(self._cn.nodes[v] for v in scope), values / values.sum()
 
     def marginals(self) -> dict[str, Factor]:
@@ -171,31 +176,40 @@ class JunctionTree:
             values, log_step = contract(incoming or [((), _ONE)], clique[1:], cards)
             log_scale += log_step
             up[var] = (clique[1:], values)
-            if self._parent[var] is None:  # a root: its message is the component's total
-                log_scale += math.log(float(values.sum()))
-        down: dict[int, Table | None] = {}
-        self._beliefs: dict[int, Table] = {}
+        down: dict[int, Table] = {}
+        self._incoming: dict[int, list[Table]] = {}  # everything a clique's belief multiplies
         for var in reversed(self._order):
             clique = self._clique[var]
             base = list(self._assigned[var])
-            if down.get(var) is not None:
+            if var in down:
                 base.append(down[var])
             children = self._children[var]
+            self._incoming[var] = base + [up[c] for c in children]
+            if len(children) <= _DIRECT_CHILDREN:  # each message straight from the operands
+                for child in children:
+                    others = [up[c] for c in children if c != child]
+                    separator = self._clique[child][1:]
+                    down[child] = (separator, contract(base + others or [((), _ONE)],
+                                                       separator, cards)[0])  # fmt: skip
+                continue
+            # many children: prefix and suffix products over the clique, O(k) not O(k^2)
             prefix = [contract(base or [((), _ONE)], clique, cards)[0]]
-            for child in children:
+            for child in children[:-1]:
                 prefix.append(contract([(clique, prefix[-1]), up[child]], clique, cards)[0])
-            suffix: Table | None = None
+            suffix: list[Table] = []
             for i in range(len(children) - 1, -1, -1):
                 child = children[i]
-                parts = [(clique, prefix[i])] + ([suffix] if suffix is not None else [])
-                down[child] = (self._clique[child][1:], contract(parts, self._clique[child][1:],
-                                                                 cards)[0])  # fmt: skip
-                merged = [up[child]] + ([suffix] if suffix is not None else [])
-                suffix = (clique, contract(merged, clique, cards)[0])
-            self._beliefs[var] = (clique, prefix[-1])
+                separator = self._clique[child][1:]
+                parts = [(clique, prefix[i]), *suffix]
+                down[child] = (separator, contract(parts, separator, cards)[0])
+                merged = [up[child], *suffix]
+                suffix = [(clique, contract(merged, clique, cards)[0])]
         return log_scale
 
 
+# a clique with at most this many children computes each downward message directly from its
+# operands (nothing materialized over the clique); above it, prefix/suffix products
+_DIRECT_CHILDREN = 3
 _ONE = np.ones(())  # the empty product
 
 
@@ -207,8 +221,52 @@ def marginals(
     elimination: str = "auto",
     max_factor_size: int = DEFAULT_MAX_FACTOR_SIZE,
 ) -> dict[str, Factor]:
-    """Posterior of every non-evidence node (or of ``variables``) from one calibrated tree."""
+    """Posterior of every non-evidence node (or of ``variables``), from one calibrated junction
+    tree, or from one variable elimination per node when that is planned to be cheaper.
+
+    The choice is made on plans, before any table is built (so it is deterministic): the tree
+    costs about four times the multiply-adds of eliminating every variable (one upward, two
+    downward contractions per clique, and the marginal; a calibrated constant) plus a fixed
+    cost per step; per-node elimination costs
+    the sum of the pruned queries' plans (planned one node at a time, stopping as soon as the
+    sum exceeds the tree's), and is also used when a clique would exceed ``max_factor_size``
+    while every query stays within it. Both give the same marginals (tested to 1e-12).
+    """
+    names = [n for n in net.nodes if n not in evidence_dict(evidence, "marginals")]
+    if variables is not None:
+        names = net.check_nodes(variables, "marginals variable")
+    cn = compile_net(net)
+    observed = _observed(net, cn, evidence, "marginals")
+    try:
+        tables, _ = reduced_tables(cn, range(len(cn.nodes)), observed)
+    except ZeroProductError:
+        raise ZeroProbabilityEvidenceError(zero_evidence_message(evidence)) from None
+    hidden = list(dict.fromkeys(v for scope, _ in tables for v in scope))
+    tree_plan = plan_elimination([s for s, _ in tables], cn.cards, [hidden], elimination,
+                                 stored=hidden)  # fmt: skip
+    too_large = tree_plan.largest_size > max_factor_size
+    tree_cost = 4 * (tree_plan.total_work + _STEP_COST * len(tree_plan.order))
+    if too_large or tree_cost > _CHECK_PER_NODE_COST:
+        node_cost = 0  # planned one node at a time; stops once the tree is known to be cheaper
+        for v in names:
+            plan = elimination_plan(net, v, evidence, elimination)
+            if plan.largest_size > max_factor_size:
+                break  # raise below, from the tree or the query that cannot be done
+            node_cost += plan.total_work + _STEP_COST * len(plan.order) + _QUERY_COST
+            if node_cost >= tree_cost and not too_large:
+                break
+        else:
+            return {
+                v: query(net, v, evidence, elimination=elimination, max_factor_size=max_factor_size)
+                for v in names
+            }
     tree = JunctionTree(net, evidence, elimination=elimination, max_factor_size=max_factor_size)
-    if variables is None:
-        return tree.marginals()
-    return {v: tree.marginal(v) for v in net.check_nodes(variables, "marginals variable")}
+    return {v: tree.marginal(v) for v in names}
+
+
+# Costs in multiply-add equivalents (measured on a 2-core x86 machine, NumPy 2): a Python-level
+# elimination step (planning + einsum call) is worth about 2*10^4 multiply-adds, a query's
+# fixed overhead about 10^5. Below _CHECK_PER_NODE_COST the tree is used without comparing.
+_STEP_COST = 20_000
+_QUERY_COST = 100_000
+_CHECK_PER_NODE_COST = 10_000_000
