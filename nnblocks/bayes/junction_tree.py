@@ -114,6 +114,10 @@ class JunctionTree:
         values, _ = contract(self._incoming[var], (var,), self._cn.cards)
         return Factor([variable], values / values.sum(), {variable: self.net.states(variable)})
 
+    def query(self, variable: str) -> Factor:
+        """The same as :meth:`marginal` (the name pgmpy's ``BeliefPropagation`` uses)."""
+        return self.marginal(variable)
+
     def family(self, node: str) -> tuple[tuple[str, ...], np.ndarray]:
         """:math:`P(\\text{unobserved members of } \\{X\\} \\cup \\mathrm{pa}(X) \\mid
         \\mathbf{e})`: their names (in CPT axis order) and the normalized table (what EM needs).

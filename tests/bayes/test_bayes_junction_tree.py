@@ -54,6 +54,7 @@ def test_junction_tree_errors():
     with pytest.raises(ZeroProbabilityEvidenceError, match="probability zero"):
         JunctionTree(net, {"Sprinkler": "false", "Rain": "false", "WetGrass": "true"})
     tree = JunctionTree(net, {"Rain": "true"})
+    assert tree.query("Cloudy").to_dict() == tree.marginal("Cloudy").to_dict()
     with pytest.raises(ValueError, match="'Rain' is observed"):
         tree.marginal("Rain")
     with pytest.raises(FactorTooLargeError, match="clique of"):
