@@ -99,6 +99,17 @@ def query(
         FactorTooLargeError: the elimination would build a table above ``max_factor_size``.
         ZeroProbabilityEvidenceError: :math:`P(\\mathbf{e}) = 0` exactly.
     """
+    return posterior_and_plan(net, variables, evidence, elimination, max_factor_size)[0]
+
+
+def posterior_and_plan(
+    net: BayesNet,
+    variables: str | Sequence[str],
+    evidence: Evidence | None,
+    elimination: str | Sequence[str] = "auto",
+    max_factor_size: int = DEFAULT_MAX_FACTOR_SIZE,
+) -> tuple[Factor, EliminationPlan]:
+    """:func:`query` and the (id-based) plan it ran, for callers that budget by planned work."""
     cn, targets, observed, tables = _prepare(net, variables, evidence, "query")
     plan = _plan(cn, tables, [_hidden(tables, targets)], elimination, targets, max_factor_size,
                  "query")  # fmt: skip
@@ -108,7 +119,7 @@ def query(
     except ZeroProductError:
         raise ZeroProbabilityEvidenceError(zero_evidence_message(evidence)) from None
     names = [cn.nodes[v] for v in targets]
-    return Factor(names, values / values.sum(), {v: net.states(v) for v in names})
+    return Factor(names, values / values.sum(), {v: net.states(v) for v in names}), plan
 
 
 def log_evidence_probability(

@@ -53,9 +53,8 @@ from nnblocks.bayes.inference import (
     DEFAULT_MAX_FACTOR_SIZE,
     Evidence,
     _observed,
-    elimination_plan,
     evidence_dict,
-    query,
+    posterior_and_plan,
     zero_evidence_message,
 )
 
@@ -228,13 +227,14 @@ def marginals(
     """Posterior of every non-evidence node (or of ``variables``), from one calibrated junction
     tree, or from one variable elimination per node when that is planned to be cheaper.
 
-    The choice is made on plans, before any table is built (so it is deterministic): the tree
-    costs about four times the multiply-adds of eliminating every variable (one upward, two
-    downward contractions per clique, and the marginal; a calibrated constant) plus a fixed
-    cost per step; per-node elimination costs
-    the sum of the pruned queries' plans (planned one node at a time, stopping as soon as the
-    sum exceeds the tree's), and is also used when a clique would exceed ``max_factor_size``
-    while every query stays within it. Both give the same marginals (tested to 1e-12).
+    The choice is made on planned costs, never on wall-clock time (so it is deterministic):
+    the tree costs about four times the multiply-adds of eliminating every variable (one
+    upward, two downward contractions per clique, and the marginal; a calibrated constant)
+    plus a fixed cost per step. When that is large, the nodes are queried one at a time while
+    the sum of their planned costs stays below the tree's; past it, the tree is built (so at
+    most about the tree's cost is spent on the attempt). Per-node queries are also used when a
+    clique would exceed ``max_factor_size`` while every query stays within it. Both give the
+    same marginals (tested to 1e-12).
     """
     names = [n for n in net.nodes if n not in evidence_dict(evidence, "marginals")]
     if variables is not None:
@@ -251,19 +251,23 @@ def marginals(
     too_large = tree_plan.largest_size > max_factor_size
     tree_cost = 4 * (tree_plan.total_work + _STEP_COST * len(tree_plan.order))
     if too_large or tree_cost > _CHECK_PER_NODE_COST:
-        node_cost = 0  # planned one node at a time; stops once the tree is known to be cheaper
+        # one query per node while their summed planned cost stays below the tree's (so at
+        # most about the tree's cost is spent before switching to it)
+        answers: dict[str, Factor] = {}
+        spent = 0
         for v in names:
-            plan = elimination_plan(net, v, evidence, elimination)
-            if plan.largest_size > max_factor_size:
-                break  # raise below, from the tree or the query that cannot be done
-            node_cost += plan.total_work + _STEP_COST * len(plan.order) + _QUERY_COST
-            if node_cost >= tree_cost and not too_large:
+            try:
+                answers[v], plan = posterior_and_plan(net, v, evidence, elimination,
+                                                      max_factor_size)  # fmt: skip
+            except FactorTooLargeError:
+                if too_large:
+                    raise
+                break
+            spent += plan.total_work + _STEP_COST * len(plan.order) + _QUERY_COST
+            if spent >= tree_cost and not too_large:
                 break
         else:
-            return {
-                v: query(net, v, evidence, elimination=elimination, max_factor_size=max_factor_size)
-                for v in names
-            }
+            return answers
     tree = JunctionTree(net, evidence, elimination=elimination, max_factor_size=max_factor_size)
     return {v: tree.marginal(v) for v in names}
 
