@@ -27,6 +27,7 @@ exact.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,8 @@ from nnblocks.bayes.errors import BayesNetError, CPTError
 from nnblocks.bayes.network import BayesNet
 
 _TOKEN = re.compile(
-    r'(?P<skip>\s+|/\*.*?\*/|//[^\n]*|[,|])|"[^"]*"|[{}()\[\];]|[^\s{}()\[\];,|"]+', re.DOTALL
+    r'(?P<skip>\s+|/\*.*?\*/|//[^\n]*|[,|])|"[^"]*"|[{}()\[\];]|[^\s{}()\[\];,|"]+|(?P<bad>")',
+    re.DOTALL,
 )
 _WORD = re.compile(r'^[^\s{}()\[\];,|"]+$')
 
@@ -63,16 +65,28 @@ def read_bif(source: str | Path, *, renormalize: bool = False) -> BayesNet:
         renormalize: divide every CPT row by its sum before validation (some published files
             round their numbers so rows sum to 1 only within 1e-4 or so).
     """
+    if isinstance(source, Path):
+        return parse_bif(source.read_text(encoding="utf-8"), renormalize=renormalize)
     text = str(source)
-    if "{" not in text:
-        text = Path(source).read_text(encoding="utf-8")
-    return parse_bif(text, renormalize=renormalize)
+    if "{" in text:
+        return parse_bif(text, renormalize=renormalize)
+    if not text.strip() or "\n" in text or not Path(text).is_file():
+        raise BIFError(
+            f"read_bif: expected a path to a .bif file or BIF text (with '{{'), got "
+            f"{text[:60]!r}{'...' if len(text) > 60 else ''}"
+        )
+    return parse_bif(Path(text).read_text(encoding="utf-8"), renormalize=renormalize)
 
 
 def parse_bif(text: str, *, renormalize: bool = False) -> BayesNet:
     """Parse BIF ``text`` into a :class:`BayesNet` (every node needs a probability block)."""
     parser = _Parser(_tokenize(text))
     name, variables, blocks = parser.parse()
+    if not variables:
+        raise BIFError(
+            "parse_bif: the text declares no variable (empty, or cut off before the first "
+            "'variable' block)"
+        )
     net = BayesNet(name)
     for var, states in variables.items():
         net.add_node(var, states)
@@ -140,6 +154,8 @@ def _tokenize(text: str) -> list[tuple[str, int]]:
     line = 1
     for match in _TOKEN.finditer(text):
         token = match.group(0)
+        if match.group("bad") is not None:
+            raise BIFError(f"line {line}: a double quote without its closing quote")
         if match.group("skip") is None:
             tokens.append((token, line))
         line += token.count("\n")
@@ -243,11 +259,17 @@ class _Parser:
         while self.peek() != ";":
             token, line = self.next("a probability")
             try:
-                values.append(float(token))
+                value = float(token)
             except ValueError:
                 raise BIFError(
                     f"line {line}: expected a number in the probability of '{child}', got {token!r}"
                 ) from None
+            if not math.isfinite(value):
+                raise BIFError(
+                    f"line {line}: expected a finite number in the probability of '{child}', "
+                    f"got {token!r}"
+                )
+            values.append(value)
         self.expect(";")
         return values
 

@@ -96,14 +96,18 @@ def random_network(
     max_parents: int = 3,
     max_states: int = 3,
     alpha: float = 1.0,
+    window: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> BayesNet:
     """A random DAG ``X0 .. X{n-1}`` (edges only from lower to higher index) with random CPTs.
 
     Each node draws its number of states uniformly from ``2..max_states``, its parents as a
-    random subset (of size ``0..max_parents``) of the earlier nodes, and every CPT row from a
-    symmetric Dirichlet(``alpha``). States are named ``"s0", "s1", ...``.
+    random subset (of size ``0..max_parents``) of the earlier nodes (of the ``window`` nodes
+    just before it when ``window`` is given: a long network of bounded treewidth), and every
+    CPT row from a symmetric Dirichlet(``alpha``). States are named ``"s0", "s1", ...``.
     """
+    if window is not None and window < 1:
+        raise ValueError(f"random_network: window must be >= 1 or None, got {window}")
     if n_nodes < 1 or max_states < 2 or max_parents < 0 or not alpha > 0:
         raise ValueError(
             f"random_network: need n_nodes >= 1, max_states >= 2, max_parents >= 0, alpha > 0; "
@@ -113,8 +117,13 @@ def random_network(
     net = BayesNet(f"random{n_nodes}")
     for i in range(n_nodes):
         card = int(generator.integers(2, max_states + 1))
-        k = int(generator.integers(0, min(i, max_parents) + 1))
-        chosen = sorted(generator.choice(i, size=k, replace=False).tolist()) if k else []
+        first = 0 if window is None else max(0, i - window)
+        k = int(generator.integers(0, min(i - first, max_parents) + 1))
+        chosen = (
+            sorted((first + generator.choice(i - first, size=k, replace=False)).tolist())
+            if k
+            else []
+        )
         parents = [f"X{j}" for j in chosen]
         shape = (*(net.cardinality(p) for p in parents), card)
         rows = generator.dirichlet(np.full(card, alpha), size=shape[:-1]).reshape(shape)

@@ -55,6 +55,7 @@ class BayesNet:
         self._parents: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
         self._cpts: dict[str, CPT] = {}
+        self._compiled: object = None  # inference's integer form, dropped on every change
 
     # ------------------------------------------------------------------------------ structure
     def add_node(
@@ -89,6 +90,7 @@ class BayesNet:
             raise BayesNetError(f"node '{node}': state names must be distinct, got {list(names)}")
         for parent in parents:
             self._check_node(parent, f"parent of new node '{node}'")
+        self._compiled = None
         self._states[node] = names
         self._parents[node] = []
         self._children[node] = []
@@ -121,6 +123,7 @@ class BayesNet:
                 f"parent '{parent}' would change its layout. Add edges before CPTs, or call "
                 f"remove_cpt('{child}') first"
             )
+        self._compiled = None
         self._parents[child].append(parent)
         self._children[parent].append(child)
 
@@ -213,6 +216,7 @@ class BayesNet:
                 )
             table = table.values
         cpt = make_cpt(node, self._states[node], parents, [self._states[p] for p in parents], table)
+        self._compiled = None
         self._cpts[node] = cpt
         return cpt
 
@@ -231,6 +235,7 @@ class BayesNet:
     def remove_cpt(self, node: str) -> None:
         """Forget the CPT of ``node`` (e.g. before adding a parent)."""
         self._check_node(node)
+        self._compiled = None
         self._cpts.pop(node, None)
 
     def check_model(self) -> None:
@@ -282,6 +287,15 @@ class BayesNet:
         from nnblocks.bayes.inference import query
 
         return query(self, variables, evidence, **options)  # type: ignore[arg-type]
+
+    def marginals(
+        self, evidence: Mapping[str, State] | None = None, **options: object
+    ) -> dict[str, Factor]:
+        """Every non-evidence node's posterior from one calibrated junction tree; see
+        :func:`nnblocks.bayes.junction_tree.marginals`."""
+        from nnblocks.bayes.junction_tree import marginals
+
+        return marginals(self, evidence, **options)  # type: ignore[arg-type]
 
     def map_query(
         self,
@@ -358,6 +372,7 @@ class BayesNet:
 
     def _discard_new_node(self, node: str) -> None:
         """Undo a partial :meth:`add_node` (the node has no children yet)."""
+        self._compiled = None
         for parent in self._parents[node]:
             self._children[parent].remove(node)
         for table in (self._states, self._parents, self._children, self._cpts):

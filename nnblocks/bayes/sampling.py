@@ -155,8 +155,11 @@ def _cdf(table: np.ndarray) -> np.ndarray:
 
 
 def _observed(net: BayesNet, evidence: Mapping[str, State]) -> dict[str, int]:
-    nodes = net.check_nodes(list(evidence), "evidence")
-    return {node: net.state_index(node, evidence[node]) for node in nodes}
+    from nnblocks.bayes.inference import evidence_dict  # accepts (node, state) pairs too
+
+    given = evidence_dict(evidence, "sampling")
+    nodes = net.check_nodes(list(given), "evidence")
+    return {node: net.state_index(node, given[node]) for node in nodes}
 
 
 def _check_n(n: int) -> int:

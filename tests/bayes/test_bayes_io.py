@@ -173,13 +173,30 @@ B_VAR = "variable B { type discrete [ 2 ] { b0, b1 }; }\n"
         (HEADER + "probability ( A ) { table 0.5 0.6; }", CPTError, "sums to 1.1"),
         (HEADER + "probability ( A ) { table 0.5 0.5; ", BIFError, "unexpected end of text"),
         ("variable A { type continuous [ 2 ] { a, b }; }", BIFError, "only discrete"),
+        ("", BIFError, "declares no variable"),
+        ("network n { }\n", BIFError, "declares no variable"),
+        (HEADER + 'probability ( A ) { table 0.5 0.5; }\n"', BIFError, "line 4: a double quote"),
+        (HEADER + B_VAR + "probability ( A ) { table 0.5 0.5; }\n"
+         "probability ( B | A ) { (a0) 0.5 0.5; (a1) nan 0.5; }", BIFError,
+         "line 5: expected a finite number in the probability of 'B', got 'nan'"),
     ],
     ids=["junk", "count", "no-block", "undeclared", "length", "number", "missing-row",
-         "unknown-state", "cycle", "row-sum", "truncated", "continuous"],
+         "unknown-state", "cycle", "row-sum", "truncated", "continuous", "empty", "cut-off",
+         "lone-quote", "nan"],
 )  # fmt: skip
 def test_bif_errors(text, error, message):
     with pytest.raises(error, match=message):
         parse_bif(text)
+
+
+def test_read_bif_refuses_what_is_neither_text_nor_file(tmp_path):
+    with pytest.raises(BIFError, match="expected a path to a .bif file or BIF text"):
+        read_bif("")
+    with pytest.raises(BIFError, match="expected a path"):
+        read_bif(str(tmp_path / "missing.bif"))
+    path = tmp_path / "s.bif"
+    path.write_text(to_bif(sprinkler()), encoding="utf-8")
+    assert read_bif(str(path)).nodes == read_bif(path).nodes == sprinkler().nodes
 
 
 def test_renormalize_option_fixes_rounded_rows():
