@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 #: subpackages imported on first use (``nb.data``, ``nb.bayes`` ...), keeping ``import nnblocks``
 #: light: they pull in tqdm, JSON/file handling or plotting that pure model code never needs
-_LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "train", "viz")
+_LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "onnx", "train", "viz")
 
 
 def __getattr__(name: str):
