@@ -67,6 +67,9 @@ class GraphBuilder:
              **attrs: Any) -> Any:
         """Append a node; returns its output name (or a list of names when ``outputs > 1``)."""
         names = [self.fresh(f"{self.scope}/{op_type}") for _ in range(outputs)]
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:         # absent optional inputs at the end are
+            inputs.pop()                             # left out (ORT mishandles some as "")
         self.nodes.append(helper.make_node(
             op_type, ["" if i is None else i for i in inputs], names,
             name=self.fresh(f"{self.scope}/{op_type}_node"),

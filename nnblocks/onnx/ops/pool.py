@@ -43,12 +43,26 @@ def _no_indices(ctx: OpContext) -> None:
         raise ctx.error("return_indices=True has no ONNX export (indices are a training aid)")
 
 
+def _padded(ctx: OpContext, kernel: list, pads: list, value: float) -> tuple[str, list]:
+    """The input and the pads to give the pooling node: ONNX Runtime refuses a pad as large
+    as the kernel (which dilation or ceil mode can need), so such pads become a Pad node."""
+    x = ctx.input(0)
+    dims = len(kernel)
+    if all(p < k for p, k in zip(pads, kernel + kernel)):
+        return x, pads
+    lead = [0] * (ctx.ndim(0) - dims)
+    everywhere = lead + pads[:dims] + lead + pads[dims:]
+    fill = ctx.g.scalar(value, ctx.dtype(0))
+    return ctx.g.node("Pad", [x, ctx.g.ints(everywhere), fill], mode="constant"), [0] * 2 * dims
+
+
 @converts(pool.MaxPool1d, pool.MaxPool2d)
 def max_pool(ctx: OpContext) -> str:
     _no_indices(ctx)
     dims = _DIMS[ctx.op.block]
     kernel, strides, dilations, pads, _ = _window(ctx, dims, ctx.hyper.get("dilation", 1))
-    return ctx.g.node("MaxPool", [ctx.input(0)], kernel_shape=kernel, strides=strides,
+    x, pads = _padded(ctx, kernel, pads, -np.inf)
+    return ctx.g.node("MaxPool", [x], kernel_shape=kernel, strides=strides,
                       dilations=dilations, pads=pads)
 
 
@@ -57,7 +71,8 @@ def avg_pool(ctx: OpContext) -> str:
     g = ctx.g
     dims = _DIMS[ctx.op.block]
     kernel, strides, _, pads, win = _window(ctx, dims)
-    y = g.node("AveragePool", [ctx.input(0)], kernel_shape=kernel, strides=strides, pads=pads,
+    x, pads = _padded(ctx, kernel, pads, 0.0)
+    y = g.node("AveragePool", [x], kernel_shape=kernel, strides=strides, pads=pads,
                count_include_pad=1)                                   # sum / prod(kernel)
     h = ctx.hyper
     divisor = pool.avg_divisor(win, bool(h.get("count_include_pad", True)),
