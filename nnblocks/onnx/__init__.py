@@ -21,5 +21,6 @@ except ImportError as e:                               # pragma: no cover - depe
 
 from nnblocks.onnx.export import DEFAULT_OPSET, export
 from nnblocks.onnx.registry import CONVERTERS, converts
+from nnblocks.onnx.summary import load_weights, summary
 
-__all__ = ["CONVERTERS", "DEFAULT_OPSET", "converts", "export"]
+__all__ = ["CONVERTERS", "DEFAULT_OPSET", "converts", "export", "load_weights", "summary"]

@@ -141,11 +141,9 @@ def pad(ctx: OpContext) -> str:
 def _expand_index(index: Any, ndim: int, who: OpContext) -> list[Any]:
     items = list(index) if isinstance(index, tuple) else [index]
     used = sum(1 for i in items if i is not None and i is not Ellipsis)
-    if sum(1 for i in items if i is Ellipsis) > 1:
-        raise who.error("an index with more than one '...'")
-    if Ellipsis in items:
-        k = next(n for n, i in enumerate(items) if i is Ellipsis)
-        items[k:k + 1] = [slice(None)] * (ndim - used)
+    at = [n for n, i in enumerate(items) if i is Ellipsis]      # not `in`: arrays compare
+    if at:
+        items[at[0]:at[0] + 1] = [slice(None)] * (ndim - used)
     return items
 
 
