@@ -1,5 +1,6 @@
 """ONNX export: ship a trained model to ONNX Runtime, C++, phones, other frameworks.
 
+>>> import numpy as np
 >>> import nnblocks as nb
 >>> model = nb.nn.Sequential(nb.nn.Conv2d(1, 4, 3), nb.nn.ReLU(), nb.nn.Flatten())
 >>> proto = nb.onnx.export(model, np.zeros((1, 1, 5, 5), np.float32))

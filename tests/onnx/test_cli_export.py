@@ -89,3 +89,18 @@ def test_export_and_info_errors_are_one_line(tmp_path: Path, capsys: pytest.Capt
     assert "not a readable ONNX model" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nothing"), "--format", "onnx"]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_readme_deploying_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python example of README's "Deploying a model" runs as written."""
+    import re
+
+    import_onnx()
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
+    example = next(b for b in blocks if "nb.onnx.export" in b)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(example, str(readme), "exec"), scope)
+    assert scope["logits"].shape == (5, 10)
+    assert (tmp_path / "model.onnx").is_file()
