@@ -1,7 +1,8 @@
 """``nnblocks export RUN --format onnx [--out FILE]`` and ``nnblocks info FILE.onnx``.
 
 The export rebuilds the run's model from its checkpoint, traces it on an example batch
-(:func:`nnblocks.onnx.export`, batch axis dynamic) and, when ONNX Runtime is installed, checks
+(:func:`nnblocks.onnx.export`; the batch axis is dynamic, and the time axis of sequence models)
+and, when ONNX Runtime is installed, checks
 that it gives the model's outputs on random inputs. The graph takes the model's input as the
 data loaders give it (standardized); the standardization statistics, class names and model
 config go into the file's metadata (``nnblocks.*`` keys) for the code that deploys it.
@@ -39,6 +40,15 @@ def _example(config: dict[str, Any], batch: int, rng: np.random.Generator) -> np
         vocab = int(config["model"]["vocab_size"])
         return rng.integers(0, vocab, size=shape).astype(np.int64)
     return rng.standard_normal(shape).astype(np.float32)
+
+
+def _dynamic_axes(config: dict[str, Any]) -> dict[int, str] | None:
+    """Sequence models read any length: their time axis (1) is dynamic too."""
+    shape = config.get("data_info", {}).get("input_shape", ())
+    name = config["model"]["name"]
+    if name == "charrnn" or (name == "rnn" and len(shape) == 2):
+        return {1: "time"}
+    return None
 
 
 def _metadata(config: dict[str, Any]) -> dict[str, str]:
@@ -83,7 +93,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     opset = args.opset if args.opset is not None else nb_onnx.DEFAULT_OPSET
     try:
         proto = nb_onnx.export(model, _example(config, EXAMPLE_BATCH, rng), opset=opset,
-                               metadata=_metadata(config))
+                               dynamic_axes=_dynamic_axes(config), metadata=_metadata(config))
     except NotImplementedError as e:
         raise CLIError(str(e)) from None
     try:

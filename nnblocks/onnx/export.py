@@ -14,7 +14,7 @@ What it does, step by step:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from nnblocks.core import Tensor
 from nnblocks.onnx import ops  # noqa: F401 - registers the converters
 from nnblocks.onnx.graph import GraphBuilder, OpContext, onnx_dtype
 from nnblocks.onnx.registry import converter_for
-from nnblocks.onnx.trace import Trace, as_inputs, pair_traces, run_trace, with_batch
+from nnblocks.onnx.trace import Trace, as_inputs, pair_traces, resized, run_trace
 
 #: the default opset (ONNX 1.12+, ONNX Runtime 1.12+), as torch.onnx's default; the lowest
 #: supported, for LayerNormalization
@@ -44,6 +44,7 @@ def export(
     *,
     opset: int = DEFAULT_OPSET,
     dynamic_batch: bool = True,
+    dynamic_axes: Mapping[int, str] | None = None,
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     check: bool = True,
@@ -57,11 +58,14 @@ def export(
         example_input: an array or tensor, or a tuple of them (one per positional argument).
             Its values do not matter, only shapes and dtypes; control flow that depends on the
             values is frozen as traced.
-        path: where to write the ``.onnx`` file (None: only return the model).
+        path: where to write the ``.onnx`` file, or a binary file object (None: only return
+            the model).
         opset: ONNX opset version (at least 17).
         dynamic_batch: make axis 0 of every input and the matching axis of every output a
             symbolic ``batch`` dimension. The model is traced twice (two batch sizes) to find
             what depends on it.
+        dynamic_axes: more symbolic axes of the inputs, ``{axis: name}``, e.g. ``{1: "time"}``
+            for sequences ``(N, T, D)``; varied together with the batch in the second trace.
         input_names, output_names: graph value names (default ``input``/``output``, numbered
             when there are several).
         check: run ``onnx.checker.check_model`` on the result.
@@ -84,14 +88,18 @@ def export(
     if not isinstance(opset, int) or opset < MIN_OPSET:
         raise ValueError(f"export: opset must be an int >= {MIN_OPSET}, got {opset!r}")
     inputs = as_inputs(example_input)
+    axes = _dynamic_axes(dynamic_batch, dynamic_axes)
     trace = run_trace(model, inputs)
-    if dynamic_batch:
-        batch = inputs[0].data.shape[0] if inputs[0].data.ndim else 1
-        other = with_batch(inputs, batch + 2 if batch > 1 else 3)
-        second = run_trace(model, other)
+    second = None
+    symbols: dict[tuple[int, int], str] = {}
+    if axes:
+        sizes = {}
+        for j, (axis, name) in enumerate(sorted(axes.items())):
+            size = inputs[0].data.shape[axis] if inputs[0].data.ndim > axis else 1
+            sizes[axis] = size + 2 + j                  # distinct (old, new) pair per axis
+            symbols[(size, sizes[axis])] = name
+        second = run_trace(model, resized(inputs, sizes))
         pair_traces(trace, second)
-    else:
-        second = None
     in_names = _names(input_names, len(inputs), "input")
     out_names = _names(output_names, len(trace.outputs), "output")
     builder = GraphBuilder(opset, _state_names(model))
@@ -103,9 +111,9 @@ def export(
     graph = helper.make_graph(
         builder.nodes,
         "nnblocks",
-        [_value_info(name, x.data, second.inputs[k].data if second else None)
+        [_value_info(name, x.data, second.inputs[k].data if second else None, symbols)
          for k, (x, name) in enumerate(zip(inputs, in_names))],
-        [_value_info(name, y.data, second.outputs[k].data if second else None)
+        [_value_info(name, y.data, second.outputs[k].data if second else None, symbols)
          for k, (y, name) in enumerate(zip(graph_outputs, out_names))],
         initializer=list(builder.initializers.values()),
     )
@@ -118,9 +126,21 @@ def export(
         helper.set_model_props(proto, {str(k): str(v) for k, v in metadata.items()})
     if check:
         onnx.checker.check_model(proto, full_check=True)
-    if path is not None:
+    if hasattr(path, "write"):
+        path.write(proto.SerializeToString())
+    elif path is not None:
         onnx.save(proto, str(path))
     return proto
+
+
+def _dynamic_axes(dynamic_batch: bool, extra: Mapping[int, str] | None) -> dict[int, str]:
+    axes = {0: BATCH_DIM} if dynamic_batch else {}
+    for axis, name in (extra or {}).items():
+        if not isinstance(axis, int) or axis < 0 or axis in axes or not str(name):
+            raise ValueError(f"export: dynamic_axes must map new non-negative axes to names, "
+                             f"got {dict(extra)!r}")
+        axes[axis] = str(name)
+    return axes
 
 
 def _names(given: Sequence[str] | None, count: int, default: str) -> list[str]:
@@ -200,10 +220,13 @@ def _prune(builder: GraphBuilder, outputs: list[str]) -> None:
     builder.initializers = {k: v for k, v in builder.initializers.items() if k in needed}
 
 
-def _value_info(name: str, value: np.ndarray, other: np.ndarray | None) -> onnx.ValueInfoProto:
-    """Type and shape of a graph input or output; axes whose size changes with the batch size
-    get the symbolic size ``batch``."""
+def _value_info(name: str, value: np.ndarray, other: np.ndarray | None,
+                symbols: dict[tuple[int, int], str]) -> onnx.ValueInfoProto:
+    """Type and shape of a graph input or output; an axis whose size changed between the two
+    traces gets the symbolic size of the dynamic axis that changed the same way (``batch``),
+    or ``NAME_dimK``."""
     dims: list[Any] = list(value.shape)
     if other is not None and other.ndim == value.ndim:
-        dims = [BATCH_DIM if a != b else a for a, b in zip(value.shape, other.shape)]
+        dims = [a if a == b else symbols.get((a, b), f"{name}_dim{k}")
+                for k, (a, b) in enumerate(zip(value.shape, other.shape))]
     return helper.make_tensor_value_info(name, onnx_dtype(value.dtype), dims)

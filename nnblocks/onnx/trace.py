@@ -28,7 +28,7 @@ class Op:
         inputs: the positional inputs as passed to ``apply``.
         hyper: the keyword hyper-parameters.
         outputs: the output tensors (one, or several for a block with several outputs).
-        partner: the same op in a trace at another batch size (None without one).
+        partner: the same op in the trace at other sizes of the dynamic axes (None without).
     """
 
     block: type
@@ -94,22 +94,25 @@ def run_trace(model: Any, inputs: Sequence[Tensor]) -> Trace:
     return Trace(ops, tuple(inputs), flatten_outputs(result))
 
 
-def with_batch(inputs: Sequence[Tensor], batch: int) -> tuple[Tensor, ...]:
-    """The inputs with ``batch`` examples along axis 0, rows repeated cyclically."""
+def resized(inputs: Sequence[Tensor], sizes: dict[int, int]) -> tuple[Tensor, ...]:
+    """The inputs with new sizes on the given axes (``{axis: size}``), entries repeated
+    cyclically along each axis."""
     out = []
     for x in inputs:
         data = x.data
-        if data.ndim == 0:
-            raise ValueError("export: dynamic_batch needs inputs with a batch axis (axis 0); "
-                             "got a 0-d input (pass dynamic_batch=False)")
-        rows = np.arange(batch) % data.shape[0]
-        out.append(Tensor(data[rows]))
+        for axis, size in sizes.items():
+            if data.ndim <= axis:
+                raise ValueError(f"export: a dynamic axis {axis} needs inputs with more than "
+                                 f"{axis} dims; got an input of shape {data.shape} (pass "
+                                 "dynamic_batch=False or fewer dynamic_axes)")
+            data = np.take(data, np.arange(size) % data.shape[axis], axis=axis)
+        out.append(Tensor(data))
     return tuple(out)
 
 
 def pair_traces(first: Trace, second: Trace) -> None:
-    """Link each op of ``first`` to the op at the same place in ``second`` (another batch size);
-    the two runs must apply the same blocks."""
+    """Link each op of ``first`` to the op at the same place in ``second`` (other sizes of the
+    dynamic axes); the two runs must apply the same blocks."""
     blocks = [op.block for op in first.ops]
     others = [op.block for op in second.ops]
     if blocks != others:
@@ -117,11 +120,12 @@ def pair_traces(first: Trace, second: Trace) -> None:
                  min(len(blocks), len(others)))
         raise ValueError(
             f"export: the model applies different blocks at different batch sizes (op {k}: "
-            f"{len(blocks)} ops vs {len(others)}); export it with dynamic_batch=False"
+            f"{len(blocks)} ops vs {len(others)}); export it with dynamic_batch=False (and no "
+            "dynamic_axes)"
         )
     if len(first.outputs) != len(second.outputs):
         raise ValueError("export: the model returns a different number of outputs at another "
-                         "batch size; export it with dynamic_batch=False")
+                         "batch size; export it with dynamic_batch=False (and no dynamic_axes)")
     for a, b in zip(first.ops, second.ops):
         a.partner = b
 

@@ -104,3 +104,17 @@ def test_readme_deploying_section_runs(tmp_path: Path, monkeypatch: pytest.Monke
     exec(compile(example, str(readme), "exec"), scope)
     assert scope["logits"].shape == (5, 10)
     assert (tmp_path / "model.onnx").is_file()
+
+
+def test_sequence_run_exports_with_a_dynamic_time_axis(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    import_onnx()
+    run = tmp_path / "parity"
+    assert main(["train", "--dataset", "parity", "--epochs", "1", "--quiet",
+                 "--out", str(run)]) == 0
+    assert main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "p.onnx")]) == 0
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "p.onnx")]) == 0
+    printed = capsys.readouterr().out
+    assert "input       input  float32  (batch, time, 1)" in printed
+    assert any(line.split() == ["GRU", "1"] for line in printed.splitlines())

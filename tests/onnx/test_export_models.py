@@ -8,8 +8,9 @@ import zlib
 import numpy as np
 import pytest
 
+import nnblocks as nb
 from nnblocks.models import MODELS, build_model, model_config
-from tests.onnx.helpers import check_roundtrip, import_onnx
+from tests.onnx.helpers import assert_close, check_roundtrip, eval_outputs, import_onnx, session
 
 #: model name -> [(settings, one example's shape, number of classes)]; every model is listed
 CASES = {
@@ -56,3 +57,29 @@ def test_model_exports_and_matches_onnxruntime(name: str, case: int) -> None:
     assert dims[0].dim_param == "batch"
     initializers = {t.name for t in proto.graph.initializer}
     assert {n for n, _ in model.named_parameters()} <= initializers
+
+
+@pytest.mark.parametrize("name,settings,shape", [
+    ("rnn", {"cell": "lstm", "hidden_size": 5}, (6, 3)),
+    ("charrnn", {"cell": "gru", "hidden_size": 6}, (5,)),
+])
+def test_sequence_models_with_a_dynamic_time_axis(name: str, settings: dict, shape: tuple
+                                                  ) -> None:
+    """``dynamic_axes={1: "time"}``: one file for any batch size and any sequence length."""
+    import_onnx()
+    rng = np.random.default_rng(len(shape))
+    model = build_model(model_config(name, shape, 4, **settings), rng=rng)
+
+    def make(n: int, t: int) -> np.ndarray:
+        if name == "charrnn":
+            return rng.integers(0, 4, size=(n, t))
+        return rng.standard_normal((n, t, *shape[1:])).astype(np.float32)
+
+    proto = nb.onnx.export(model, make(2, shape[0]), dynamic_axes={1: "time"})
+    dims = [d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim[:2]]
+    assert dims == ["batch", "time"]
+    run = session(proto)
+    for n, t in ((2, shape[0]), (1, 9), (4, 2)):
+        x = make(n, t)
+        want = eval_outputs(model, x)[0]
+        assert_close(run.run(None, {"input": x})[0], want, f"{name} at batch {n}, time {t}")
