@@ -3,7 +3,8 @@
     python benchmarks/onnx_inference.py              # median ms per batch, 1 thread each
     python benchmarks/onnx_inference.py --repeats 50 --threads 2
 
-Also the export time (two traces and the conversion). Shared machines make these numbers noisy (10-20%): rerun on a quiet one.
+Also the export time (two traces and the conversion; the first includes importing onnx).
+Shared machines make these numbers noisy (10-20%): rerun on a quiet one.
 """
 
 from __future__ import annotations

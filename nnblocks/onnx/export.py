@@ -23,7 +23,6 @@ import onnx
 from onnx import helper
 
 import nnblocks
-from nnblocks.core import Tensor
 from nnblocks.onnx import ops  # noqa: F401 - registers the converters
 from nnblocks.onnx.graph import GraphBuilder, OpContext, onnx_dtype
 from nnblocks.onnx.registry import converter_for
@@ -90,23 +89,14 @@ def export(
     inputs = as_inputs(example_input)
     axes = _dynamic_axes(dynamic_batch, dynamic_axes)
     trace = run_trace(model, inputs)
-    second = None
-    symbols: dict[tuple[int, int], str] = {}
-    if axes:
-        sizes = {}
-        for j, (axis, name) in enumerate(sorted(axes.items())):
-            size = inputs[0].data.shape[axis] if inputs[0].data.ndim > axis else 1
-            sizes[axis] = size + 2 + j                  # distinct (old, new) pair per axis
-            symbols[(size, sizes[axis])] = name
-        second = run_trace(model, resized(inputs, sizes))
-        pair_traces(trace, second)
+    second, symbols = _second_trace(model, trace, axes)
     in_names = _names(input_names, len(inputs), "input")
     out_names = _names(output_names, len(trace.outputs), "output")
     builder = GraphBuilder(opset, _state_names(model))
     for x, name in zip(inputs, in_names):
         builder.names[id(x)] = name
     _convert_ops(trace, builder)
-    graph_outputs = _bind_outputs(trace, builder, out_names)
+    _bind_outputs(trace, builder, out_names)
     _prune(builder, out_names)
     graph = helper.make_graph(
         builder.nodes,
@@ -114,7 +104,7 @@ def export(
         [_value_info(name, x.data, second.inputs[k].data if second else None, symbols)
          for k, (x, name) in enumerate(zip(inputs, in_names))],
         [_value_info(name, y.data, second.outputs[k].data if second else None, symbols)
-         for k, (y, name) in enumerate(zip(graph_outputs, out_names))],
+         for k, (y, name) in enumerate(zip(trace.outputs, out_names))],
         initializer=list(builder.initializers.values()),
     )
     opsets = [helper.make_opsetid("", opset)]
@@ -131,6 +121,23 @@ def export(
     elif path is not None:
         onnx.save(proto, str(path))
     return proto
+
+
+def _second_trace(model: Any, trace: Trace, axes: dict[int, str]
+                  ) -> tuple[Trace | None, dict[tuple[int, int], str]]:
+    """Trace again with other sizes on the dynamic axes and pair the ops of both traces.
+    Returns the second trace (None without dynamic axes) and ``{(size, other size): name}``."""
+    if not axes:
+        return None, {}
+    sizes, symbols = {}, {}
+    first = trace.inputs[0].data
+    for j, (axis, name) in enumerate(sorted(axes.items())):
+        size = first.shape[axis] if first.ndim > axis else 1
+        sizes[axis] = size + 2 + j                      # a distinct (old, new) pair per axis
+        symbols[(size, sizes[axis])] = name
+    second = run_trace(model, resized(trace.inputs, sizes))
+    pair_traces(trace, second)
+    return second, symbols
 
 
 def _dynamic_axes(dynamic_batch: bool, extra: Mapping[int, str] | None) -> dict[int, str]:
@@ -187,7 +194,7 @@ def _convert_ops(trace: Trace, builder: GraphBuilder) -> None:
                 builder.names[id(y)] = name
 
 
-def _bind_outputs(trace: Trace, builder: GraphBuilder, out_names: list[str]) -> list[Tensor]:
+def _bind_outputs(trace: Trace, builder: GraphBuilder, out_names: list[str]) -> None:
     """Make each model output a graph output of the given name (renaming the value that holds
     it, or through an Identity when it is an input, an initializer or already an output)."""
     taken = set(builder.names[id(x)] for x in trace.inputs)
@@ -205,7 +212,6 @@ def _bind_outputs(trace: Trace, builder: GraphBuilder, out_names: list[str]) -> 
     for node in builder.nodes:
         node.input[:] = [renames.get(i, i) for i in node.input]
         node.output[:] = [renames.get(o, o) for o in node.output]
-    return list(trace.outputs)
 
 
 def _prune(builder: GraphBuilder, outputs: list[str]) -> None:
