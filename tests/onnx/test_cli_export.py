@@ -81,6 +81,7 @@ def test_load_weights_reads_the_exported_weights_back(trained: Path, tmp_path: P
 
 def test_export_and_info_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
                                              ) -> None:
+    import_onnx()
     assert main(["info", str(tmp_path / "missing.onnx")]) == 1
     assert "missing.onnx not found" in capsys.readouterr().err
     bad = tmp_path / "bad.onnx"
