@@ -11,7 +11,16 @@ import os
 OPTIONAL = {"nnblocks/onnx": "onnx"}
 
 collect_ignore_glob: list[str] = []
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
     for folder, module in OPTIONAL.items():
-        if importlib.util.find_spec(module) is None:
+        if not _installed(module):
             collect_ignore_glob.append(f"{folder}/*")
