@@ -158,3 +158,36 @@ def test_primitives_in_forward(name: str) -> None:
     w = nn.Parameter(np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32))
     model = Lambda(PRIMITIVES[name], w=w)
     check_roundtrip(model, _data(4), (3, 2, 5))
+
+
+UNBATCHED = {
+    "conv2d": (lambda rng: nn.Conv2d(2, 3, 3, padding=1, rng=rng), (2, 5, 6)),
+    "conv1d": (lambda rng: nn.Conv1d(2, 3, 2, rng=rng), (2, 7)),
+    "max_pool2d": (lambda rng: nn.MaxPool2d(2, ceil_mode=True), (2, 5, 5)),
+    "avg_pool2d": (lambda rng: nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 5, 5)),
+    "max_pool1d": (lambda rng: nn.MaxPool1d(3, 2, 1, dilation=2), (2, 7)),
+    "avg_pool1d": (lambda rng: nn.AvgPool1d(2), (3, 7)),
+    "adaptive": (lambda rng: nn.AdaptiveAvgPool2d(3), (2, 5, 5)),
+    "local2d": (lambda rng: nn.LocallyConnected2d(2, 3, (5, 6), 3, rng=rng), (2, 5, 6)),
+    "local1d": (lambda rng: nn.LocallyConnected1d(2, 3, 7, 2, rng=rng), (2, 7)),
+    "linear": (lambda rng: nn.Linear(7, 3, rng=rng), (7,)),
+    "lstm": (lambda rng: nn.LSTM(7, 3, rng=rng), (4, 7)),
+}
+
+
+@pytest.mark.parametrize("name", list(UNBATCHED))
+def test_unbatched_inputs(name: str) -> None:
+    """Layers that accept an input without its batch axis export for that shape too."""
+    import_onnx()
+    rng = np.random.default_rng(len(name))
+    build, shape = UNBATCHED[name]
+    model = build(rng)
+    x = rng.standard_normal(shape).astype(np.float32)
+    proto = nb.onnx.export(model, x, dynamic_batch=False)
+    got = session(proto).run(None, {"input": x})
+    with nb.no_grad():
+        want = model(Tensor(x))
+    want = want if isinstance(want, tuple) else (want,)
+    want = [w for item in want for w in (item if isinstance(item, tuple) else (item,))]
+    for a, b in zip(got, want):
+        assert_close(a, b.data, name)

@@ -17,6 +17,7 @@ import numpy as np
 from nnblocks.functional import adaptive_pool as adaptive
 from nnblocks.functional import pool
 from nnblocks.onnx.graph import OpContext
+from nnblocks.onnx.ops.conv import batched_input
 from nnblocks.onnx.registry import converts
 
 _DIMS = {pool.MaxPool1d: 1, pool.MaxPool2d: 2, pool.AvgPool1d: 1, pool.AvgPool2d: 2,
@@ -43,17 +44,19 @@ def _no_indices(ctx: OpContext) -> None:
         raise ctx.error("return_indices=True has no ONNX export (indices are a training aid)")
 
 
-def _padded(ctx: OpContext, kernel: list, pads: list, value: float) -> tuple[str, list]:
-    """The input and the pads to give the pooling node: ONNX Runtime refuses a pad as large
-    as the kernel (which dilation or ceil mode can need), so such pads become a Pad node."""
-    x = ctx.input(0)
+def _padded(ctx: OpContext, kernel: list, pads: list, value: float) -> tuple[str, list, bool]:
+    """The input (with a batch axis) and the pads to give the pooling node, and whether the
+    input had no batch axis. ONNX Runtime refuses a pad as large as the kernel (which
+    dilation or ceil mode can need), so such pads become a Pad node."""
     dims = len(kernel)
+    x, unbatched = batched_input(ctx, dims)
     if all(p < k for p, k in zip(pads, kernel + kernel)):
-        return x, pads
-    lead = [0] * (ctx.ndim(0) - dims)
+        return x, pads, unbatched
+    lead = [0, 0]                                   # batch and channels
     everywhere = lead + pads[:dims] + lead + pads[dims:]
     fill = ctx.g.scalar(value, ctx.dtype(0))
-    return ctx.g.node("Pad", [x, ctx.g.ints(everywhere), fill], mode="constant"), [0] * 2 * dims
+    x = ctx.g.node("Pad", [x, ctx.g.ints(everywhere), fill], mode="constant")
+    return x, [0] * 2 * dims, unbatched
 
 
 @converts(pool.MaxPool1d, pool.MaxPool2d)
@@ -61,9 +64,10 @@ def max_pool(ctx: OpContext) -> str:
     _no_indices(ctx)
     dims = _DIMS[ctx.op.block]
     kernel, strides, dilations, pads, _ = _window(ctx, dims, ctx.hyper.get("dilation", 1))
-    x, pads = _padded(ctx, kernel, pads, -np.inf)
-    return ctx.g.node("MaxPool", [x], kernel_shape=kernel, strides=strides,
-                      dilations=dilations, pads=pads)
+    x, pads, unbatched = _padded(ctx, kernel, pads, -np.inf)
+    y = ctx.g.node("MaxPool", [x], kernel_shape=kernel, strides=strides, dilations=dilations,
+                   pads=pads)
+    return ctx.g.squeeze(y, [0]) if unbatched else y
 
 
 @converts(pool.AvgPool1d, pool.AvgPool2d)
@@ -71,9 +75,11 @@ def avg_pool(ctx: OpContext) -> str:
     g = ctx.g
     dims = _DIMS[ctx.op.block]
     kernel, strides, _, pads, win = _window(ctx, dims)
-    x, pads = _padded(ctx, kernel, pads, 0.0)
+    x, pads, unbatched = _padded(ctx, kernel, pads, 0.0)
     y = g.node("AveragePool", [x], kernel_shape=kernel, strides=strides, pads=pads,
                count_include_pad=1)                                   # sum / prod(kernel)
+    if unbatched:
+        y = g.squeeze(y, [0])
     h = ctx.hyper
     divisor = pool.avg_divisor(win, bool(h.get("count_include_pad", True)),
                                h.get("divisor_override"), ctx.dtype(0))
