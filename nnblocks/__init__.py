@@ -100,7 +100,7 @@ globals().update(_DTYPE_ALIASES)
 
 #: subpackages imported on first use (``nb.data``, ``nb.bayes`` ...), keeping ``import nnblocks``
 #: light: they pull in tqdm, JSON/file handling or plotting that pure model code never needs
-_LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "train", "viz")
+_LAZY_SUBPACKAGES = ("bayes", "data", "demos", "io", "models", "onnx", "train", "viz")
 
 
 def save(obj, f) -> None:

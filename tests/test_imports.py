@@ -34,6 +34,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "viz": {"train", "cli"},
     "bayes": {"train", "cli"},
     "testing": {"train", "cli"},
+    "onnx": {"train", "cli"},
     "train": {"cli"},
     "__main__": set(),                         # ``python -m nnblocks``: the CLI entry point
 }

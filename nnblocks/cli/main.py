@@ -2,7 +2,8 @@
 
 Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``demo``. A user error
 (unknown option, missing data, unwritable directory, bad checkpoint) prints one line on stderr
-and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks.
+and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks. ``export`` and
+``info FILE.onnx`` live in :mod:`nnblocks.cli.export`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from nnblocks.cli.export import add_export_parser
 from nnblocks.cli.presets import OPTIMIZERS, SCHEDULES, TRAIN_DEFAULTS
 from nnblocks.data import DATASETS
 from nnblocks.models import MODELS
@@ -56,6 +58,7 @@ def build_parser() -> Parser:
     sub.required = True
     _add_train(sub)
     _add_inspect(sub)
+    add_export_parser(sub)
     demo = sub.add_parser("demo", allow_abbrev=False, help="run a demo (--list shows them)")
     demo.add_argument("name", nargs="?")
     demo.add_argument("--list", action="store_true")
@@ -117,7 +120,8 @@ def _add_inspect(sub: Any) -> None:
     sample.add_argument("--seed", type=int, default=0)
 
     info = sub.add_parser("info", allow_abbrev=False, help="architecture, parameters per layer "
-                          "and metrics of a checkpoint")
+                          "and metrics of a checkpoint (of a .onnx file: inputs, outputs, "
+                          "opset, operator counts)")
     info.add_argument("checkpoint")
 
 
@@ -162,6 +166,10 @@ def _dispatch(args: argparse.Namespace, started: float) -> int:
         return cmd_train(args, started)
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command == "export" or (args.command == "info" and args.checkpoint.endswith(".onnx")):
+        from nnblocks.cli import export
+
+        return export.cmd_export(args) if args.command == "export" else export.cmd_onnx_info(args)
     from nnblocks.cli import inspect
 
     return {"evaluate": inspect.cmd_evaluate, "predict": inspect.cmd_predict,

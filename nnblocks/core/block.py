@@ -20,6 +20,7 @@ no gradient (the first layer of a network needs none w.r.t. the data).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,6 +29,12 @@ from nnblocks.core import grad_mode
 from nnblocks.core.tensor import Tensor
 
 Array = np.ndarray
+
+#: A tracer (None unless one is installed in this context, e.g. by ``nnblocks.onnx.export``):
+#: when set, :meth:`Block.apply` hands each call to it as ``tracer(cls, inputs, hyper)`` and
+#: returns what it returns. The tracer runs the block itself (with the variable reset to None
+#: around that call) and records the application, hyper-parameters included.
+block_tracer: ContextVar[Any] = ContextVar("nnblocks_block_tracer", default=None)
 
 
 class Node:
@@ -102,6 +109,9 @@ class Block:
         several outputs. This is the hot path of every operation, so it stays small: one pass
         over the inputs, the block's ``forward``, and one :class:`Node` when recording.
         """
+        tracer = block_tracer.get()
+        if tracer is not None:                         # an exporter records every block
+            return tracer(cls, inputs, hyper)
         arrays = list(inputs)                          # what forward sees
         tensors = list(inputs)                         # what the node keeps (None: constant)
         needs_grad = [False] * len(inputs)

@@ -41,13 +41,17 @@ class CharRNN(nn.Module):
         self.fc = nn.Linear(hidden_size, vocab_size, rng=rng)
 
     def one_hot(self, ids: Any) -> Tensor:
-        ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+        """``(N, T)`` ids -> ``(N, T, V)`` one-hot rows, computed with blocks (``ids == v`` then
+        a select), so an ONNX export of the model takes the ids as its input."""
+        ids = ids if isinstance(ids, Tensor) else Tensor(np.asarray(ids))
         if not np.issubdtype(ids.dtype, np.integer):
             raise TypeError(f"CharRNN: inputs must be integer character ids, got {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+        if ids.size and (ids.data.min() < 0 or ids.data.max() >= self.vocab_size):
             raise ValueError(f"CharRNN: character ids must be in [0, {self.vocab_size})")
         dtype = self.fc.weight.dtype
-        return Tensor(np.eye(self.vocab_size, dtype=dtype)[ids])     # (N, T, V)
+        classes = np.arange(self.vocab_size, dtype=ids.dtype)             # (V,)
+        hot = F.eq(F.unsqueeze(ids, -1), classes)                        # (N, T, V) bool
+        return F.where(hot, np.ones((), dtype), np.zeros((), dtype))     # (N, T, V)
 
     def forward(self, ids: Any, state: Any = None, return_state: bool = False) -> Any:
         output, state = self.rnn(self.one_hot(ids), state)           # (N, T, H)
