@@ -56,6 +56,9 @@ def build_parser() -> Parser:
     sub.required = True
     _add_train(sub)
     _add_inspect(sub)
+    from nnblocks.cli.viz import add_viz_commands
+
+    add_viz_commands(sub)
     demo = sub.add_parser("demo", allow_abbrev=False, help="run a demo (--list shows them)")
     demo.add_argument("name", nargs="?")
     demo.add_argument("--list", action="store_true")
@@ -91,6 +94,8 @@ def _add_train(sub: Any) -> None:
                        "own pydoc topics)")
     _common(train)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--tensorboard", nargs="?", const="", metavar="DIR", help="write "
+                       "TensorBoard event files to DIR (default: RUN/tensorboard)")
 
 
 def _add_inspect(sub: Any) -> None:
@@ -162,6 +167,10 @@ def _dispatch(args: argparse.Namespace, started: float) -> int:
         return cmd_train(args, started)
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command in ("graph", "report"):
+        from nnblocks.cli.viz import run_viz_command
+
+        return run_viz_command(args)
     from nnblocks.cli import inspect
 
     return {"evaluate": inspect.cmd_evaluate, "predict": inspect.cmd_predict,

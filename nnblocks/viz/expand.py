@@ -32,8 +32,10 @@ import numpy as np
 
 import nnblocks.functional as F
 from nnblocks.core import Tensor
+from nnblocks.functional.gru import GRULayer
 from nnblocks.functional.linear import Linear
 from nnblocks.functional.loss import CrossEntropy
+from nnblocks.functional.lstm import LSTMLayer
 from nnblocks.functional.rnn import RNNLayer
 
 Expansion = Callable[[Sequence[Any], Any], Any]
@@ -68,21 +70,43 @@ def _initial_state(h: Any, saved: Any) -> Any:
     return saved[1][0] if h is None else h
 
 
+def _unfold(block: type, x: Any, states: list, weights: list, reverse: bool,
+            **hyper: Any) -> tuple:
+    """Apply ``block`` to one step ``x[t:t+1]`` at a time (in processing order), carrying the
+    states; returns ``(y (T, N, H), *final states)``."""
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    hidden = {}
+    for t in steps:
+        _, *states = block.apply(x[t:t + 1], *states, *weights, **hyper)
+        hidden[t] = states[0]                                    # h_t (N, H)
+    y = F.stack([hidden[t] for t in range(x.shape[0])], dim=0)  # (T, N, H)
+    return (y, *states)
+
+
 def rnn_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
     r"""An Elman layer over T steps as T one-step cells :math:`h_t = f(W_{ih} x_t + b_{ih} +
     W_{hh} h_{t-1} + b_{hh})`, each an ``RNNLayer`` of length 1 fed ``x[t:t+1]``; the outputs
     are stacked back to ``(T, N, H)``."""
-    x, h, w_ih, w_hh, b_ih, b_hh = (list(inputs) + [None] * 6)[:6]
+    x, h, *weights = (list(inputs) + [None] * 6)[:6]
     nonlinearity, reverse = _rnn_hyper(saved)
-    h = _initial_state(h, saved)                                 # (N, H)
-    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
-    states = {}
-    for t in steps:
-        _, h = RNNLayer.apply(x[t:t + 1], h, w_ih, w_hh, b_ih, b_hh,
-                              nonlinearity=nonlinearity)         # (N, H)
-        states[t] = h
-    y = F.stack([states[t] for t in range(x.shape[0])], dim=0)  # (T, N, H)
-    return y, h
+    return _unfold(RNNLayer, x, [_initial_state(h, saved)], weights, reverse,
+                   nonlinearity=nonlinearity)
+
+
+def gru_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
+    """A GRU layer over T steps as T one-step ``GRULayer`` cells sharing the weights."""
+    x, h, *weights = (list(inputs) + [None] * 6)[:6]
+    h = saved[2][0] if h is None else h                          # h_0 (N, H)
+    return _unfold(GRULayer, x, [h], weights, saved[6])
+
+
+def lstm_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor, Tensor]:
+    """An LSTM layer over T steps as T one-step ``LSTMLayer`` cells sharing the weights; the
+    cells pass on both the hidden state h and the cell state c."""
+    x, h, c, *weights = (list(inputs) + [None] * 7)[:7]
+    h = saved[2][0] if h is None else h                          # h_0 (N, H)
+    c = saved[3][0] if c is None else c                          # c_0 (N, H)
+    return _unfold(LSTMLayer, x, [h, c], weights, saved[7])
 
 
 def rnn_primitives(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
@@ -116,6 +140,8 @@ PRIMITIVES: dict[type, Expansion] = {
 #: recurrent layer → one cell per time step (``unfold=True``); only layers of T > 1 steps
 UNFOLDINGS: dict[type, Expansion] = {
     RNNLayer: rnn_unfolded,
+    GRULayer: gru_unfolded,
+    LSTMLayer: lstm_unfolded,
 }
 
 

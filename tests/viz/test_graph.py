@@ -16,6 +16,8 @@ from nnblocks.viz import graph
 from nnblocks.viz.expand import (
     cross_entropy_primitives,
     linear_primitives,
+    gru_unfolded,
+    lstm_unfolded,
     rnn_primitives,
     rnn_unfolded,
 )
@@ -128,6 +130,18 @@ def test_expansions_compute_what_the_fused_blocks_compute(rng):
             y2, h2 = expansion([xs, h0, *weights], y.grad_fn.saved)
             np.testing.assert_allclose(y2.data, y.data, rtol=1e-12)
             np.testing.assert_allclose(h2.data, h_n.data, rtol=1e-12)
+        g_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True) for s in ((15, 3), (15, 5), (15,), (15,))]
+        outs = F.gru_layer(xs, h0, *g_weights, reverse=reverse)
+        for a, b in zip(gru_unfolded([xs, h0, *g_weights], outs[0].grad_fn.saved), outs):
+            np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+        l_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True)
+                     for s in ((20, 3), (20, 5), (20,), (20,))]
+        c0 = nb.tensor(rng.standard_normal((2, 5)))
+        outs = F.lstm_layer(xs, (h0, c0), *l_weights, reverse=reverse)
+        unfolded = lstm_unfolded([xs, h0, c0, *l_weights], outs[0].grad_fn.saved)
+        assert len(unfolded) == 3
+        for a, b in zip(unfolded, outs):
+            np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
 
 
 def test_expand_draws_fused_blocks_as_primitives_in_a_box(rng):
