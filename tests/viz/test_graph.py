@@ -15,8 +15,8 @@ import nnblocks.nn as nn
 from nnblocks.viz import graph
 from nnblocks.viz.expand import (
     cross_entropy_primitives,
-    linear_primitives,
     gru_unfolded,
+    linear_primitives,
     lstm_unfolded,
     rnn_primitives,
     rnn_unfolded,
@@ -130,7 +130,8 @@ def test_expansions_compute_what_the_fused_blocks_compute(rng):
             y2, h2 = expansion([xs, h0, *weights], y.grad_fn.saved)
             np.testing.assert_allclose(y2.data, y.data, rtol=1e-12)
             np.testing.assert_allclose(h2.data, h_n.data, rtol=1e-12)
-        g_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True) for s in ((15, 3), (15, 5), (15,), (15,))]
+        g_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True)
+                     for s in ((15, 3), (15, 5), (15,), (15,))]
         outs = F.gru_layer(xs, h0, *g_weights, reverse=reverse)
         for a, b in zip(gru_unfolded([xs, h0, *g_weights], outs[0].grad_fn.saved), outs):
             np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
