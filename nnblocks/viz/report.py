@@ -127,7 +127,7 @@ def _page(title: str, subtitle: str, parts: dict[str, str]) -> str:
     nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in SECTIONS)
     body = []
     for sid, section_title in SECTIONS:
-        wide = ' class="wide"' if sid in ("graph", "worst", "config") else ""
+        wide = ' class="wide"' if sid in ("graph", "worst") else ""
         body.append(f'<section id="{sid}"{wide}><h2>{html.escape(section_title)}</h2>\n'
                     f"{parts[sid]}\n</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
