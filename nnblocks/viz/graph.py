@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Node, Tensor, enable_grad
+from nnblocks.nn.parameter import Parameter
 from nnblocks.viz.expand import PRIMITIVES, UNFOLDINGS, steps_of
 
 #: fill colours by node kind (torchviz's: parameters light blue, the output green)
@@ -55,9 +56,10 @@ COLORS = {"block": "#ffffff", "parameter": "#cfe2f3", "input": "#e6e6e6",
 class GraphNode:
     """A node of the drawing: a block application, or a tensor (leaf or the output).
 
-    ``kind`` is ``"block"``, ``"parameter"`` (a leaf that requires grad), ``"input"`` (a leaf
-    that does not) or ``"output"``; ``name`` the block's class name or the tensor's name;
-    ``shared`` the number of blocks that read a parameter (> 1: a shared parameter).
+    ``kind`` is ``"block"``, ``"parameter"`` (a ``Parameter``, or a leaf named in ``params``,
+    that requires grad), ``"input"`` (any other leaf) or ``"output"``; ``name`` the block's
+    class name or the tensor's name; ``shared`` the number of blocks that read a parameter
+    (> 1: a shared parameter).
     """
 
     id: str
@@ -162,6 +164,7 @@ def graph(
     tensor: Tensor,
     params: Any = None,
     *,
+    inputs: Mapping[str, Tensor] | None = None,
     expand: bool = False,
     unfold: bool = False,
     values: bool = False,
@@ -173,6 +176,8 @@ def graph(
         tensor: usually a loss or a model's output, before ``backward()`` (or after
             ``backward(retain_graph=True)``).
         params: a Module, or a mapping name → tensor, to name the parameters.
+        inputs: a mapping name → tensor, to name data leaves (drawn as inputs even when they
+            require grad).
         expand: draw fused blocks as the primitive blocks they stand for.
         unfold: draw recurrent layers unfolded in time, one cell per step.
         values: add value summaries (and gradients of leaves, when present) to the labels.
@@ -185,6 +190,7 @@ def graph(
     if not isinstance(tensor, Tensor):
         raise TypeError(f"graph: expected a Tensor, got {type(tensor).__name__}")
     walker = _Walker(_names(params), expand=expand, unfold=unfold, values=values)
+    walker.input_names = {id(t): name for name, t in (inputs or {}).items()}
     walker.walk(tensor)
     walker.graph.rankdir = rankdir
     _mark_shared(walker.graph)
@@ -221,6 +227,7 @@ class _Walker:
 
     def __init__(self, names: dict[int, str], *, expand: bool, unfold: bool, values: bool):
         self.names, self.expand, self.unfold, self.values = names, expand, unfold, values
+        self.input_names: dict[int, str] = {}
         self.graph = Graph()
         self.block_ids: dict[Node, str] = {}
         self.leaf_ids: dict[int, str] = {}
@@ -292,8 +299,11 @@ class _Walker:
     def leaf(self, t: Tensor) -> str:
         if id(t) not in self.leaf_ids:
             self.keep.append(t)
-            kind = "parameter" if t.requires_grad else "input"
-            name = self.names.get(id(t), "input" if kind == "input" else "leaf")
+            named = id(t) in self.names or isinstance(t, Parameter)
+            data = id(t) in self.input_names
+            kind = "parameter" if t.requires_grad and named and not data else "input"
+            name = self.input_names.get(id(t)) or self.names.get(
+                id(t), "input" if not t.requires_grad else "leaf")
             label = f"{name}\n{shape_text(t)}"
             if self.values:
                 label += "\nvalue: " + summary(t.data)
