@@ -80,8 +80,8 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
                                       "edges": len(g.edges), "block_names": sorted(set(blocks))}
     results["gradients_shown"] = sum("grad:" in n.label for n in drawings["graph_fused"].nodes)
     out = Path(out_dir)
-    pictures = write_graphs(drawings, out)
-    results["dot_files"] = [str(out / f"{k}.dot") for k in drawings]
+    pictures = write_graphs(drawings, out / "graphs")
+    results["dot_files"] = [str(out / "graphs" / f"{k}.dot") for k in drawings]
     results["figure"] = side_by_side(
         [(pictures["graph_fused"], "fused blocks (values and gradients after backward)"),
          (pictures["graph_expanded"], "expanded into primitive blocks")],

@@ -91,8 +91,8 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
             "edges": len(g.edges), "delay_loops": sum(e.kind == "delay" for e in g.edges),
             "shared_parameters": {n.name: n.shared for n in g.nodes if n.shared > 1}}
     out = Path(out_dir)
-    paths = write_graphs(pictures, out)
-    results["dot_files"] = [str(out / f"{k}.dot") for k in pictures]
+    paths = write_graphs(pictures, out / "graphs")
+    results["dot_files"] = [str(out / "graphs" / f"{k}.dot") for k in pictures]
     results["figure"] = side_by_side(
         [(paths["unfolding_folded"], "folded: one cell, a delay loop h(t−1) → h(t)"),
          (paths["unfolding_unfolded"], f"unfolded for T = {steps}: shared parameters "

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,8 @@ SECTIONS = (
     ("config", "Configuration"),
     ("curves", "Learning curves"),
     ("confusion", "Test confusion matrix"),
-    ("worst", "Worst-classified test examples"),
     ("layers", "Parameters per layer"),
+    ("worst", "Worst-classified test examples"),
     ("gradients", "Gradient norms per layer"),
     ("filters", "First-layer filters"),
     ("features", "Feature maps for one input"),
@@ -127,7 +126,7 @@ def _page(title: str, subtitle: str, parts: dict[str, str]) -> str:
     nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in SECTIONS)
     body = []
     for sid, section_title in SECTIONS:
-        wide = ' class="wide"' if sid in ("graph", "worst") else ""
+        wide = ' class="wide"' if sid in ("graph", "worst", "features") else ""
         body.append(f'<section id="{sid}"{wide}><h2>{html.escape(section_title)}</h2>\n'
                     f"{parts[sid]}\n</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -332,7 +331,7 @@ def _graph_section(model: Any, x2: np.ndarray, y2: np.ndarray, loss_fn: Callable
         p.requires_grad = True
     try:
         loss = loss_fn(model(Tensor(x2)), Tensor(y2))
-        g = graph(loss, params=model)
+        g = graph(loss, params=model, rankdir="LR")
     finally:
         for p, flag in zip(params, flags):
             p.requires_grad = flag
@@ -343,6 +342,4 @@ def _graph_section(model: Any, x2: np.ndarray, y2: np.ndarray, loss_fn: Callable
             f"<pre>{html.escape(g.source)}</pre>"
     svg = g.pipe("svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]                                  # drop the XML prolog
-    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg style="max-width:100%;height:auto"',
-                 svg, count=1)
-    return caption + svg
+    return caption + svg                               # natural size: the section scrolls

@@ -16,4 +16,4 @@ def test_fused_and_expanded_drawings(tmp_path, rng):
     assert results["expanded"]["blocks"] > 3 * results["fused"]["blocks"]
     assert results["gradients_shown"] == 4                   # 2 weights, 2 biases
     require_program("dot", "the graph demo's figure")
-    assert (tmp_path / "graph_fused.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "graphs" / "graph_fused.png").read_bytes()[:4] == b"\x89PNG"

@@ -28,4 +28,4 @@ def test_figure_needs_graphviz(tmp_path, rng):
     require_program("dot", "the unfolding figure")
     results = unfolding.run(tmp_path, rng=rng)
     assert results["figure"] == str(tmp_path / "unfolding.png")
-    assert (tmp_path / "unfolding_unfolded.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "graphs" / "unfolding_unfolded.png").read_bytes()[:4] == b"\x89PNG"
