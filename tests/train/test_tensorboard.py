@@ -19,7 +19,8 @@ from tests.viz.conftest import in_ci
 def event_reader(log_dir):
     """TensorBoard's EventAccumulator over ``log_dir``, keeping every event."""
     if in_ci():
-        import tensorboard  # noqa: F401 - CI installs the reference reader: fail loudly
+        import tensorboard  # noqa: F401 - CI installs the reference reader and the writer:
+        import tensorboardX  # noqa: F401 - fail loudly instead of skipping
     pytest.importorskip("tensorboardX")
     accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
     reader = accumulator.EventAccumulator(
