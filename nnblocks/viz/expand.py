@@ -41,6 +41,13 @@ from nnblocks.functional.rnn import RNNLayer
 Expansion = Callable[[Sequence[Any], Any], Any]
 
 
+class Expanded(tuple):
+    """The outputs of an expansion, with ``labels``: extra text for some of its nodes (the time
+    step of each unfolded cell)."""
+
+    labels: dict[Any, str]
+
+
 def linear_primitives(inputs: Sequence[Any], saved: Any) -> Tensor:
     r""":math:`y = x W^\top + b` as ``transpose``, ``matmul`` and ``add``."""
     x, weight, bias = (list(inputs) + [None])[:3]
@@ -80,7 +87,9 @@ def _unfold(block: type, x: Any, states: list, weights: list, reverse: bool,
         _, *states = block.apply(x[t:t + 1], *states, *weights, **hyper)
         hidden[t] = states[0]                                    # h_t (N, H)
     y = F.stack([hidden[t] for t in range(x.shape[0])], dim=0)  # (T, N, H)
-    return (y, *states)
+    out = Expanded((y, *states))
+    out.labels = {hidden[t].grad_fn: f"t = {t + 1}" for t in hidden if hidden[t].grad_fn}
+    return out
 
 
 def rnn_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:

@@ -235,6 +235,7 @@ class _Walker:
         self.proxies: dict[int, Tensor] = {}          # id(proxy) -> the tensor it stands for
         self.expanded: dict[Node, tuple | None] = {}
         self.cluster_of: dict[Node, str] = {}
+        self.step_labels: dict[Node, str] = {}        # "t = 3" on unfolded cells
         self.todo: list[Node] = []
 
     def add(self, kind: str, name: str, label: str, cluster: str | None = None) -> str:
@@ -290,7 +291,9 @@ class _Walker:
                 label += f"\nfolded, T = {steps} steps"
             elif steps == 1:
                 label += "\none step (cell)"
-            if node.block in PRIMITIVES or (steps or 0) > 1:
+                if node in self.step_labels:
+                    label += ", " + self.step_labels[node]
+            if node.block in PRIMITIVES and steps != 1:
                 label += "\n(fused)"
             self.block_ids[node] = self.add("block", name, label, self.cluster_of.get(node))
             self.todo.append(node)
@@ -331,6 +334,7 @@ class _Walker:
         except NotImplementedError:
             self.expanded[node] = None
             return None
+        self.step_labels.update(getattr(outputs, "labels", {}))
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         self.keep.append(outputs)
         cluster = f"cluster_{len(self.graph.clusters)}"
