@@ -29,7 +29,8 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 PAGE_STATE = """JSON.stringify({
   sections: [...document.querySelectorAll('section[id]')].map(s => ({
     id: s.id, title: (s.querySelector('h2') || {}).textContent || '',
-    content: s.querySelectorAll('img, svg, table, pre, figure').length})),
+    content: [...s.children].filter(c => c.tagName !== 'H2').length,
+    pictures: s.querySelectorAll('img, svg, table, pre, figure').length})),
   images: [...document.images].map(i => ({alt: i.alt, complete: i.complete,
     width: i.naturalWidth, height: i.naturalHeight})),
   svgs: document.querySelectorAll('svg').length,

@@ -70,6 +70,7 @@ def test_report_in_headless_chromium(run_report, tmp_path):
     assert problems(report, SECTION_IDS) == []
     assert [s["id"] for s in report.sections] == SECTION_IDS
     assert [s["title"] for s in report.sections] == [t for _, t in SECTIONS]
+    assert all(s["pictures"] > 0 for s in report.sections)     # an image, SVG or table each
     assert len(report.images) == 17 and all(i["width"] > 0 for i in report.images)
     assert report.svgs >= 1                                      # the graph, inline SVG
     import io
@@ -86,6 +87,8 @@ def test_the_browser_test_fails_on_a_missing_section_or_a_broken_image(run_repor
     page = run_report.read_text()
     start = page.index('<section id="filters"')
     broken = page[:start] + page[page.index("</section>", start) + len("</section>"):]
+    layers = broken.index('<section id="layers"')
+    broken = broken[:broken.index("<table", layers)] + broken[broken.index("</section>", layers):]
     first_image = re.search(r'src="data:image/png;base64,([^"]{40})', broken)
     broken = broken.replace(first_image.group(1), "A" * 40, 1)   # a corrupt PNG
     broken = broken.replace("</main>", '<img src="missing.png" alt="no such file"></main>')
@@ -94,6 +97,7 @@ def test_the_browser_test_fails_on_a_missing_section_or_a_broken_image(run_repor
     path.write_text(broken)
     found = problems(inspect_page(chromium, path, tmp_path / "profile"), SECTION_IDS)
     assert "section 'filters' is missing" in found
+    assert "section 'layers' has no content" in found
     assert "image 'learning curves' did not load" in found
     assert "image 'no such file' did not load" in found
     assert any(p.startswith("failed request: net::ERR_FILE_NOT_FOUND") for p in found)
