@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ def _writer(log_dir: Path) -> Any:
     except ImportError:
         raise ImportError("TensorBoard logging needs tensorboardX: pip install "
                           "'nnblocks[tensorboard]'") from None
-    return SummaryWriter(logdir=str(log_dir))
+    # tensorboardX names the file after the second it opens it: a resumed run starting within the
+    # same second would overwrite the first file, so the name also gets the nanoseconds
+    return SummaryWriter(logdir=str(log_dir), filename_suffix=f".{time.time_ns() % 10**9:09d}")
 
 
 def default_hparams(state: Any) -> dict[str, Any]:

@@ -22,8 +22,9 @@ import numpy as np
 
 import nnblocks.functional as F
 from nnblocks.core import Tensor, no_grad
+from nnblocks.viz.dot import graphviz_available
 from nnblocks.viz.filters import filter_grid, first_layer_weight
-from nnblocks.viz.graph import graph, graphviz_available
+from nnblocks.viz.graph import graph
 from nnblocks.viz.images import data_uri, figure_png, normalize, png_bytes, tile_grid
 
 #: (id, title) of every section, in page order

@@ -147,3 +147,18 @@ def test_missing_tensorboardx_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     with pytest.raises(ImportError, match=r"pip install 'nnblocks\[tensorboard\]'"):
         TensorBoard(tmp_path).on_train_begin(None)
+
+
+def test_a_resumed_run_continues_the_global_step(tmp_path, rng):
+    x = rng.standard_normal((12, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 12)
+    model = nn.Linear(3, 2, rng=rng)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(ArrayDataset(x, y), batch_size=4, shuffle=False)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=1, progress=False,
+                  tensorboard=tmp_path)
+    fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=2, start_epoch=1,
+        history=history, progress=False, tensorboard=tmp_path)
+    reader = event_reader(tmp_path)
+    assert [e.step for e in reader.Scalars("train/loss")] == [1, 2, 3, 4, 5, 6]
+    assert [e.step for e in reader.Scalars("epoch/loss")] == [1, 2]

@@ -198,3 +198,19 @@ def test_dot_accepts_the_source_and_renders_svg_and_png(rng, tmp_path):
     png = g.render(tmp_path / "g.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert g.render(tmp_path / "g.dot").read_text() == g.source
+
+
+def test_rendering_without_the_python_package_or_without_dot(rng, monkeypatch):
+    import sys
+
+    from nnblocks.viz import dot as dot_module
+
+    require_program("dot", "the graph rendering test")
+    _, loss = mlp_loss(rng)
+    g = graph(loss)
+    with_package = g.pipe("svg")
+    monkeypatch.setitem(sys.modules, "graphviz", None)          # the `dot` program directly
+    assert g.pipe("svg") == with_package
+    monkeypatch.setattr(dot_module.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="needs Graphviz's 'dot' program.*Graph.source"):
+        g.pipe("png")
