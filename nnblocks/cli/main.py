@@ -1,8 +1,8 @@
 """The ``nnblocks`` command (also ``python -m nnblocks``).
 
-Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``demo``. A user error
-(unknown option, missing data, unwritable directory, bad checkpoint) prints one line on stderr
-and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks.
+Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``graph``, ``report``,
+``demo``. A user error (unknown option, missing data, unwritable directory, bad checkpoint)
+prints one line on stderr and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks.
 """
 
 from __future__ import annotations
