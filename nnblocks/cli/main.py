@@ -2,7 +2,8 @@
 
 Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``graph``, ``report``,
 ``demo``. A user error (unknown option, missing data, unwritable directory, bad checkpoint)
-prints one line on stderr and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks.
+prints one line on stderr and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see
+tracebacks.
 """
 
 from __future__ import annotations
