@@ -1,9 +1,9 @@
 """The ``nnblocks`` command (also ``python -m nnblocks``).
 
-Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``demo``. A user error
-(unknown option, missing data, unwritable directory, bad checkpoint) prints one line on stderr
-and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see tracebacks. ``export`` and
-``info FILE.onnx`` live in :mod:`nnblocks.cli.export`.
+Subcommands: ``train``, ``evaluate``, ``predict``, ``sample``, ``info``, ``graph``, ``report``,
+``demo``. A user error (unknown option, missing data, unwritable directory, bad checkpoint)
+prints one line on stderr and exits with a non-zero status; set ``NNBLOCKS_DEBUG=1`` to see
+tracebacks. ``export`` and ``info FILE.onnx`` live in :mod:`nnblocks.cli.export`.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ def build_parser() -> Parser:
     _add_train(sub)
     _add_inspect(sub)
     add_export_parser(sub)
+    from nnblocks.cli.viz import add_viz_commands
+
+    add_viz_commands(sub)
     demo = sub.add_parser("demo", allow_abbrev=False, help="run a demo (--list shows them)")
     demo.add_argument("name", nargs="?")
     demo.add_argument("--list", action="store_true")
@@ -94,6 +97,8 @@ def _add_train(sub: Any) -> None:
                        "own pydoc topics)")
     _common(train)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--tensorboard", nargs="?", const="", metavar="DIR", help="write "
+                       "TensorBoard event files to DIR (default: RUN/tensorboard)")
 
 
 def _add_inspect(sub: Any) -> None:
@@ -170,6 +175,10 @@ def _dispatch(args: argparse.Namespace, started: float) -> int:
         from nnblocks.cli import export
 
         return export.cmd_export(args) if args.command == "export" else export.cmd_onnx_info(args)
+    if args.command in ("graph", "report"):
+        from nnblocks.cli.viz import run_viz_command
+
+        return run_viz_command(args)
     from nnblocks.cli import inspect
 
     return {"evaluate": inspect.cmd_evaluate, "predict": inspect.cmd_predict,

@@ -30,6 +30,7 @@ from nnblocks.cli.session import (
     checkpoint_path,
     limit_threads,
 )
+from nnblocks.cli.viz import tensorboard_callback
 from nnblocks.data import dataset_config, load_splits
 from nnblocks.io import atomic_write, read_checkpoint
 from nnblocks.models import model_config
@@ -136,10 +137,13 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
     config = run.config
     atomic_write(out / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
     checkpoint = Checkpoint(out, config=config, rng=run.train_rng)
-    callbacks: list[Any] = [GradNormLogger(), JSONLinesLogger(out / "metrics.jsonl")]
+    callbacks: list[Any] = [GradNormLogger(per_parameter=True),
+                            JSONLinesLogger(out / "metrics.jsonl")]
     if config.get("patience"):
         callbacks.append(EarlyStopping("val_loss", patience=config["patience"]))
     callbacks.append(checkpoint)
+    if getattr(args, "tensorboard", None) is not None:   # nnblocks train --tensorboard [DIR]
+        callbacks.append(tensorboard_callback(args.tensorboard or out / "tensorboard", config))
     restore_callbacks(callbacks, saved)
     try:
         history = fit(run.model, run.loss_fn, run.optimizer, run.train_loader,

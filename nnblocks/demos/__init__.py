@@ -39,6 +39,14 @@ _DEMOS: dict[str, tuple[str, str]] = {
         "filters and feature maps of a CNN trained on digits; classes separate layer by layer",
         "nnblocks.demos.features:run",
     ),
+    "graph": (
+        "the computational graph of an MLP: fused blocks, and expanded into primitives",
+        "nnblocks.demos.graph:run",
+    ),
+    "handcrafted-vs-learned": (
+        "Sobel/Gabor features + a linear classifier vs learned CNN filters on digits",
+        "nnblocks.demos.handcrafted_vs_learned:run",
+    ),
     "lr-decay": (
         "minibatch SGD: constant lr plateaus at a noise floor, Robbins-Monro decay converges",
         "nnblocks.demos.lr_decay:run",
@@ -58,6 +66,15 @@ _DEMOS: dict[str, tuple[str, str]] = {
     "sobel": (
         "Sobel kernels as a Conv2d give edge maps of a real image (checked by a double loop)",
         "nnblocks.demos.sobel:run",
+    ),
+    "true-convolution": (
+        "true convolution = cross-correlation with the flipped kernel; commutes; learning absorbs "
+        "the flip",
+        "nnblocks.demos.true_convolution:run",
+    ),
+    "unfolding": (
+        "an RNN folded (delay loop) and unfolded in time; BPTT on the unfolded graph = fused block",
+        "nnblocks.demos.unfolding:run",
     ),
     "universal-approximation": (
         "one hidden layer of sigmoids fits sin + bump; max error falls with width (Cybenko)",
@@ -83,7 +100,7 @@ def registry() -> dict[str, tuple[str, Callable[..., Any]]]:
 
     >>> demos = registry()
     >>> "bayes" in demos and "universal-approximation" in demos, len(demos)
-    (True, 12)
+    (True, 16)
     >>> demos["bayes"][0].split(":")[0]
     'Bayes net (sprinkler)'
     """

@@ -10,6 +10,7 @@ from nnblocks.train.callbacks import (
 )
 from nnblocks.train.guard import NonFiniteError
 from nnblocks.train.loop import History, TrainState, accuracy_count, evaluate, fit
+from nnblocks.train.tensorboard import TensorBoard
 
 __all__ = [
     "Callback",
@@ -19,6 +20,7 @@ __all__ = [
     "History",
     "JSONLinesLogger",
     "NonFiniteError",
+    "TensorBoard",
     "TrainState",
     "accuracy_count",
     "evaluate",

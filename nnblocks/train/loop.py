@@ -15,6 +15,7 @@ or stop early).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class TrainState:
     history: History = field(default_factory=History)
     callbacks: Sequence[Any] = ()
     stop: bool = False                # set by a callback to end training after this epoch
+    loss: float | None = None         # the last step's loss (batch mean)
 
     def where(self) -> str:
         return f"step {self.step} (epoch {self.epoch + 1}, batch {self.batch})"
@@ -91,6 +93,7 @@ def fit(
     start_epoch: int = 0,
     history: Sequence[dict[str, Any]] = (),
     progress: bool = True,
+    tensorboard: str | os.PathLike | None = None,
 ) -> History:
     """Train ``model`` for epochs ``start_epoch + 1 .. epochs``; return the history of all epochs.
 
@@ -106,6 +109,8 @@ def fit(
         start_epoch: epochs already done (resuming from a checkpoint).
         history: records of those epochs, continued by this call.
         progress: show a progress bar per epoch (only when stderr is a terminal).
+        tensorboard: a directory to write TensorBoard event files to (a
+            :class:`~nnblocks.train.tensorboard.TensorBoard` callback; needs tensorboardX).
 
     Each record holds ``epoch``, ``loss``, ``accuracy`` (None where it does not apply), ``lr``
     (the rate used during the epoch), ``samples_per_second``, ``seconds``, the validation
@@ -116,6 +121,10 @@ def fit(
     from nnblocks.kernels import pad_heap
 
     pad_heap()                                   # reuse freed memory between steps (kernels/)
+    if tensorboard is not None:
+        from nnblocks.train.tensorboard import TensorBoard
+
+        callbacks = (*callbacks, TensorBoard(tensorboard))
     state = TrainState(model, loss_fn, optimizer, train_loader, val_loader, scheduler,
                        epochs=epochs, epoch=start_epoch, history=History(history),
                        callbacks=tuple(callbacks))
@@ -166,7 +175,8 @@ def train_one_epoch(state: TrainState, bar: EpochBar) -> dict[str, Any]:
         optimizer.step()
         check_parameters(model, state.where())
         n = len(targets)
-        loss_sum += float(loss.item()) * n
+        state.loss = float(loss.item())
+        loss_sum += state.loss * n
         seen += n
         hits = accuracy_count(output, targets)
         if hits is not None:

@@ -8,7 +8,8 @@ import inspect
 from nnblocks.demos import _DEMOS, format_results, registry
 
 NAMES = {"activations", "universal-approximation", "perceptron", "sobel", "pooling-invariance",
-         "equivariance", "connectivity", "optimizers", "lr-decay", "features", "bptt", "bayes"}
+         "equivariance", "connectivity", "optimizers", "lr-decay", "features", "bptt", "bayes",
+         "true-convolution", "handcrafted-vs-learned", "unfolding", "graph"}
 
 
 def test_every_demo_of_the_issue_is_registered():
