@@ -27,11 +27,10 @@ sums are the same. A leaf that receives no gradient in a pass gets no call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import itertools
 import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
