@@ -1,6 +1,10 @@
 """Modules: layers that own their parameters and compose blocks (``import nnblocks.nn as nn``)."""
 
-from nnblocks.nn import init, utils
+from nnblocks.nn import (
+    init,
+    parallel,  # noqa: E402 - after the layers it wraps
+    utils,
+)
 from nnblocks.nn.activation import (
     ELU,
     GELU,
@@ -39,10 +43,12 @@ from nnblocks.nn.pool import (
     MaxPool2d,
 )
 from nnblocks.nn.rnn import RNN, RNNCell
+from nnblocks.nn.sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "init"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 __all__ += ["utils"]
+__all__ += ["SyncBatchNorm", "parallel"]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",
