@@ -36,6 +36,7 @@ import numpy as np
 NOTICE_TAG = 7321                 # tag of failure notices on the private communicator
 NOTICE_BYTES = 512                # a notice is at most this much UTF-8 text
 LIVENESS_PERIOD = 0.5             # seconds between checks of the local peers' pids
+EXIT_GRACE = 0.5                  # seconds a failing rank waits after printing its line
 
 
 class DistributedError(RuntimeError):
@@ -48,6 +49,7 @@ class FaultMonitor:
     def __init__(self, mpi: Any, comm: Any, timeout: float) -> None:
         self.mpi = mpi
         self.comm = comm.Dup()                         # notices never mix with collectives
+        self.comm.Set_errhandler(mpi.ERRORS_RETURN)
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
         self.timeout = float(timeout)
@@ -78,7 +80,7 @@ class FaultMonitor:
     # ------------------------------------------------------------------ detection
     def check(self, what: str, started: float) -> None:
         """Raise :class:`DistributedError` if a peer has reported, died, or ``timeout`` passed."""
-        notice = self._receive_notice()
+        notice = self._receive_notice_safely()
         if notice is not None:
             source, text = notice
             raise DistributedError(self._line(f"rank {source} failed ({text})", what))
@@ -94,6 +96,23 @@ class FaultMonitor:
                     else "every local rank is alive: one is stuck or far behind")
             raise DistributedError(self._line(
                 f"no progress for {self.timeout:g} s ({hint})", what))
+
+    def explain(self, what: str, error: Exception) -> None:
+        """MPI itself failed: raise :class:`DistributedError` naming a dead peer if one is."""
+        time.sleep(LIVENESS_PERIOD)                    # give a dying peer time to be gone
+        notice = self._receive_notice_safely()
+        if notice is not None:
+            cause = f"rank {notice[0]} failed ({notice[1]})"
+        else:
+            dead = self.dead_peers()
+            cause = f"{self._describe(dead)} died" if dead else f"MPI error: {error}"
+        raise DistributedError(self._line(cause, what)) from None
+
+    def _receive_notice_safely(self) -> tuple[int, str] | None:
+        try:
+            return self._receive_notice()
+        except self.mpi.Exception:
+            return None
 
     def _line(self, cause: str, what: str) -> str:
         return f"nnblocks.distributed: rank {self.rank} stopping: {cause}, during {what}"
@@ -147,12 +166,13 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def abort_on_error(exit_code: int = 1) -> Iterator[None]:
+def abort_on_error(exit_code: int = 1, show_traceback: bool = True) -> Iterator[None]:
     """Run a distributed program's body so that a failure stops every rank, never a hang.
 
     A :class:`DistributedError` (a peer failed) prints its one line to stderr; any other
     exception is reported to the peers (they stop with a line naming this rank), printed with
-    its traceback, and the process exits with ``exit_code`` at once (``os._exit``: MPI's
+    its traceback (unless ``show_traceback=False``), and the process exits with ``exit_code``
+    at once (``os._exit``: MPI's
     finalization would wait for the ranks that are gone). Without an initialized process group
     exceptions pass through unchanged.
     """
@@ -165,13 +185,53 @@ def abort_on_error(exit_code: int = 1) -> Iterator[None]:
         if monitor is None or isinstance(error, SystemExit) and not error.code:
             raise
         if isinstance(error, DistributedError):
-            print(str(error), file=sys.stderr)
+            _report(str(error))
         else:
             summary = traceback.format_exception_only(type(error), error)[-1].strip()
             monitor.notify(summary)
-            traceback.print_exc()
-            print(f"nnblocks.distributed: rank {monitor.rank} failed: {summary}",
-                  file=sys.stderr)
+            if show_traceback:
+                traceback.print_exc()
+            _report(f"nnblocks.distributed: rank {monitor.rank} failed: {summary}")
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(EXIT_GRACE)             # let the launcher forward the line before we vanish
         os._exit(exit_code)
+
+
+#: environment variable naming a file to which failure lines are also appended: the launcher of
+#: ``nnblocks train --nproc`` reads it, because MPICH's launcher may end the job (and stop
+#: forwarding the ranks' output) before a surviving rank has printed its line
+FAULT_FILE_ENV = "NNBLOCKS_FAULT_FILE"
+
+
+def _report(line: str) -> None:
+    """Print ``line`` to stderr, or append it to the launcher's fault file when there is one."""
+    path = os.environ.get(FAULT_FILE_ENV)
+    if not path:
+        print(line, file=sys.stderr)
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def write_rank_table(monitor: FaultMonitor) -> None:
+    """Rank 0 writes ``rank pid host`` lines to ``<fault file>.ranks`` for the launcher, which
+    watches the pids to name the rank that disappeared first."""
+    path = os.environ.get(FAULT_FILE_ENV)
+    if not path or monitor.rank != 0:
+        return
+    text = "".join(f"{r} {pid} {host}\n"
+                   for r, (pid, host) in enumerate(zip(monitor.pids, monitor.hosts)))
+    with contextlib.suppress(OSError):
+        with open(path + ".ranks.tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".ranks.tmp", path + ".ranks")
+
+
+def is_alive(pid: int) -> bool:
+    """Whether process ``pid`` (on this host) exists and is not a zombie."""
+    return _alive(pid)

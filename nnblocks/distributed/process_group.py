@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Tensor
-from nnblocks.distributed.faults import DistributedError, FaultMonitor
+from nnblocks.distributed.faults import DistributedError, FaultMonitor, write_rank_table
 
 DEFAULT_TIMEOUT = 60.0            # seconds a collective may make no progress
 SPINS_BEFORE_SLEEP = 50           # MPI_Test polls before a wait starts sleeping
@@ -44,23 +44,39 @@ class _Group:
     def __init__(self, mpi: Any, comm: Any, timeout: float) -> None:
         self.mpi = mpi
         self.comm = comm
+        # MPI errors (e.g. a peer's shared memory vanished) become exceptions we can report,
+        # instead of MPI aborting this process without a word
+        comm.Set_errhandler(mpi.ERRORS_RETURN)
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
         self.monitor = FaultMonitor(mpi, comm, timeout)
 
+    def start(self, what: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Start a nonblocking MPI call; an MPI error becomes a :class:`DistributedError`."""
+        try:
+            return call(*args, **kwargs)
+        except self.mpi.Exception as error:
+            self.monitor.explain(what, error)
+
     def test_requests(self, requests: list) -> bool:
-        return bool(self.mpi.Request.Testall(requests))
+        try:
+            return bool(self.mpi.Request.Testall(requests))
+        except self.mpi.Exception as error:
+            self.monitor.explain("a test of a request", error)
 
     def wait_requests(self, requests: list, what: str) -> None:
         """Poll until ``requests`` complete; after a short spin, sleep between polls and check
         for failed peers (raises :class:`DistributedError`)."""
         started = time.monotonic()
         polls = 0
-        while not self.mpi.Request.Testall(requests):
-            polls += 1
-            if polls > SPINS_BEFORE_SLEEP:
-                time.sleep(POLL_SLEEP)       # yield the core to the ranks we wait for
-                self.monitor.check(what, started)
+        try:
+            while not self.mpi.Request.Testall(requests):
+                polls += 1
+                if polls > SPINS_BEFORE_SLEEP:
+                    time.sleep(POLL_SLEEP)   # yield the core to the ranks we wait for
+                    self.monitor.check(what, started)
+        except self.mpi.Exception as error:
+            self.monitor.explain(what, error)
 
 
 _group: _Group | None = None
@@ -102,6 +118,7 @@ def init_process_group(backend: str = "mpi", timeout: Any = DEFAULT_TIMEOUT,
                            "initialized; call destroy_process_group() first")
     mpi = _import_mpi()
     _group = _Group(mpi, comm if comm is not None else mpi.COMM_WORLD, float(timeout))
+    write_rank_table(_group.monitor)
 
 
 def destroy_process_group() -> None:
@@ -210,7 +227,8 @@ def all_reduce(tensor: Any, op: str = ReduceOp.SUM, async_op: bool = False) -> W
 
         def finish() -> None:
             np.divide(array, size, out=array)
-    request = group.comm.Iallreduce(group.mpi.IN_PLACE, array, op=mpi_op)
+    request = group.start("all_reduce", group.comm.Iallreduce, group.mpi.IN_PLACE, array,
+                          op=mpi_op)
     return _finish(Work([request], f"all_reduce of {array.nbytes} bytes", finish), async_op)
 
 
@@ -220,7 +238,7 @@ def broadcast(tensor: Any, src: int = 0, async_op: bool = False) -> Work | None:
     array = _buffer(tensor, "broadcast")
     if not 0 <= src < group.size:
         raise ValueError(f"broadcast: src must be a rank in [0, {group.size}), got {src}")
-    request = group.comm.Ibcast(array, root=src)
+    request = group.start("broadcast", group.comm.Ibcast, array, root=src)
     return _finish(Work([request], f"broadcast of {array.nbytes} bytes"), async_op)
 
 
@@ -237,7 +255,7 @@ def all_gather(tensor_list: list, tensor: Any, async_op: bool = False) -> Work |
             raise ValueError(f"all_gather: output of shape {out.shape} and dtype {out.dtype} "
                              f"does not match the input's {array.shape} {array.dtype}")
     gathered = np.empty((group.size,) + array.shape, dtype=array.dtype)
-    request = group.comm.Iallgather(array, gathered)
+    request = group.start("all_gather", group.comm.Iallgather, array, gathered)
 
     def finish() -> None:
         for r, out in enumerate(outputs):
@@ -248,7 +266,7 @@ def all_gather(tensor_list: list, tensor: Any, async_op: bool = False) -> Work |
 def barrier() -> None:
     """Wait until every rank has called ``barrier``."""
     group = _require("barrier")
-    Work([group.comm.Ibarrier()], "barrier").wait()
+    Work([group.start("barrier", group.comm.Ibarrier)], "barrier").wait()
 
 
 # ---------------------------------------------------------------------- consistency checks

@@ -62,7 +62,8 @@ def run_command(command: list[str], timeout: float, cwd: Path | None = None
 
 
 def mpirun(nproc: int, args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """``mpiexec -n nproc python ARGS...`` on this machine (see nnblocks.distributed.launch)."""
-    from nnblocks.distributed.launch import mpiexec_command
-
-    return run_command(mpiexec_command(nproc, [sys.executable, *args], require_mpi()), timeout)
+    """``python ARGS...`` as ``nproc`` ranks, supervised by ``nnblocks.distributed.launch``
+    (mpiexec from the installed MPICH; failure lines on stderr)."""
+    require_mpi()
+    launcher = [sys.executable, "-m", "nnblocks.distributed.launch", "-n", str(nproc)]
+    return run_command([*launcher, sys.executable, *args], timeout)

@@ -30,18 +30,34 @@ def reference() -> dict[str, np.ndarray]:
     return arrays
 
 
+_LAUNCHES: dict[int, tuple] = {}
+
+
+def _launch(world: int, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """Run the worker once per world size (cached for the module's tests)."""
+    if world not in _LAUNCHES:
+        require_mpi()
+        out = tmp_path_factory.mktemp(f"ddp{world}")
+        checks = "all" if world == 2 else "collectives,overlap"
+        result = mpirun(world, ["-m", "tests.distributed.worker", str(out), checks],
+                        timeout=150)
+        assert result.returncode == 0, result.stderr[-3000:]
+        ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in range(world)]
+        with np.load(out / "params.npz", allow_pickle=False) as f:
+            params = dict(f)
+        _LAUNCHES[world] = (world, ranks, params)
+    return _LAUNCHES[world]
+
+
 @pytest.fixture(scope="module", params=[2, 3], ids=lambda p: f"P{p}")
 def launched(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    require_mpi()
-    world = request.param
-    out = tmp_path_factory.mktemp(f"ddp{world}")
-    checks = "all" if world == 2 else "collectives,overlap"
-    result = mpirun(world, ["-m", "tests.distributed.worker", str(out), checks], timeout=150)
-    assert result.returncode == 0, result.stderr[-3000:]
-    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in range(world)]
-    with np.load(out / "params.npz", allow_pickle=False) as f:
-        params = dict(f)
-    return world, ranks, params
+    return _launch(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def launched2(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """The 2-process launch, which also runs the no_sync, unused and mismatch checks."""
+    return _launch(2, tmp_path_factory)
 
 
 def _relative(got: np.ndarray, want: np.ndarray) -> float:
@@ -91,10 +107,8 @@ def test_all_reduce_overlaps_backward(launched: tuple) -> None:
         assert o["backward_returned"] >= o["started"][-1]
 
 
-def test_no_sync_accumulates_then_averages(launched: tuple) -> None:
-    world, ranks, _ = launched
-    if world != 2:
-        pytest.skip("checked in the 2-process launch")
+def test_no_sync_accumulates_then_averages(launched2: tuple) -> None:
+    _, ranks, _ = launched2
     finals = [np.array(r["no_sync"]["final"]) for r in ranks]
     locals_ = [np.array(r["no_sync"]["local_first"]) for r in ranks]
     assert not np.allclose(locals_[0], locals_[1])        # no communication inside no_sync
@@ -102,10 +116,8 @@ def test_no_sync_accumulates_then_averages(launched: tuple) -> None:
     assert not np.allclose(finals[0], locals_[0])
 
 
-def test_unused_parameters_and_mismatched_models(launched: tuple) -> None:
-    world, ranks, _ = launched
-    if world != 2:
-        pytest.skip("checked in the 2-process launch")
+def test_unused_parameters_and_mismatched_models(launched2: tuple) -> None:
+    _, ranks, _ = launched2
     for result in ranks:
         assert "inner.unused.weight" in result["unused_error"]
         assert "find_unused_parameters=True" in result["unused_error"]
