@@ -187,7 +187,7 @@ def abort_on_error(exit_code: int = 1, show_traceback: bool = True) -> Iterator[
         if isinstance(error, DistributedError):
             _report(str(error))
         else:
-            summary = traceback.format_exception_only(type(error), error)[-1].strip()
+            summary = f"{type(error).__name__}: {' '.join(str(error).split())}"
             monitor.notify(summary)
             if show_traceback:
                 traceback.print_exc()
