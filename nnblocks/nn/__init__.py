@@ -1,10 +1,6 @@
 """Modules: layers that own their parameters and compose blocks (``import nnblocks.nn as nn``)."""
 
-from nnblocks.nn import (
-    init,
-    parallel,  # noqa: E402 - after the layers it wraps
-    utils,
-)
+from nnblocks.nn import init, parallel, utils
 from nnblocks.nn.activation import (
     ELU,
     GELU,
