@@ -28,6 +28,10 @@ class DistributedSampler:
         drop_last: drop the tail instead of padding, so no example is read twice in an epoch.
 
     Call :meth:`set_epoch` before each epoch (as in PyTorch), or every epoch repeats one order.
+    Inside an initialized process group of ``num_replicas`` ranks the constructor is collective:
+    it checks that every rank passed the same seed, shuffle, drop_last and dataset length
+    (:func:`nnblocks.distributed.check_same`), since ranks that disagree would silently read
+    overlapping shares.
 
     >>> [list(DistributedSampler(range(5), 2, r, shuffle=False)) for r in (0, 1)]
     [[0, 2, 4], [1, 3, 0]]
@@ -35,9 +39,9 @@ class DistributedSampler:
 
     def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
-        if num_replicas is None or rank is None:
-            from nnblocks import distributed as dist
+        from nnblocks import distributed as dist
 
+        if num_replicas is None or rank is None:
             num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
             rank = dist.get_rank() if rank is None else rank
         if num_replicas < 1 or not 0 <= rank < num_replicas:
@@ -56,6 +60,10 @@ class DistributedSampler:
         else:
             self.num_samples = math.ceil(n / self.num_replicas)
         self.total_size = self.num_samples * self.num_replicas
+        if dist.is_initialized() and dist.get_world_size() == self.num_replicas > 1:
+            # ranks that disagree here would read overlapping shares without any error
+            dist.check_same("DistributedSampler settings (seed, shuffle, drop_last, dataset "
+                            "length)", [self.seed, self.shuffle, self.drop_last, n])
 
     def global_order(self) -> np.ndarray:
         """This epoch's permutation of all indices, before padding and splitting."""

@@ -105,6 +105,7 @@ def test_all_reduce_overlaps_backward(launched: tuple) -> None:
         assert o["started"][0] < o["last_grad_ready"]     # started before backward ended
         assert o["started"] == sorted(o["started"])
         assert o["backward_returned"] >= o["started"][-1]
+        assert result["hooks_released"]
 
 
 def test_no_sync_accumulates_then_averages(launched2: tuple) -> None:
@@ -125,4 +126,5 @@ def test_unused_parameters_and_mismatched_models(launched2: tuple) -> None:
         used = np.array(result["used_flag_grad"])
         assert np.any(used != 0.0)
         assert "differs across ranks: ranks [1] disagree with rank 0" in result["mismatch"]
+        assert "DistributedSampler settings" in result["sampler_mismatch"]
     np.testing.assert_array_equal(ranks[0]["used_flag_grad"], ranks[1]["used_flag_grad"])

@@ -7,6 +7,7 @@ Usage: ``python -m tests.distributed.worker OUT_DIR``. Rank 0 writes ``OUT_DIR/p
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -17,6 +18,8 @@ import numpy as np
 import nnblocks as nb
 import nnblocks.distributed as dist
 import nnblocks.nn as nn
+from nnblocks.core import autograd
+from nnblocks.data import DistributedSampler
 from tests.distributed import models
 
 
@@ -63,6 +66,10 @@ def overlap(results: dict) -> None:
                           "started": ddp.timings["bucket_started"],
                           "last_grad_ready": ddp.timings["last_grad_ready"],
                           "backward_returned": ended}
+    del ddp                                  # the wrapper's hooks go with it
+    gc.collect()
+    results["hooks_released"] = not any(id(p) in autograd._post_accumulate_hooks
+                                        for p in model.parameters())
 
 
 def no_sync_and_unused(results: dict) -> None:
@@ -117,6 +124,11 @@ def mismatch(results: dict) -> None:
         results["mismatch"] = None
     except dist.DistributedError as e:
         results["mismatch"] = str(e)
+    try:
+        DistributedSampler(range(10), seed=rank)             # seeds must agree
+        results["sampler_mismatch"] = None
+    except dist.DistributedError as e:
+        results["sampler_mismatch"] = str(e)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,8 +107,9 @@ class DistributedDataParallel(Module):
         for bucket in self._buckets:
             for i, (_, p) in enumerate(bucket.params):
                 self._where[id(p)] = (bucket, i)
-        self._handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready)
-                         for _, p in trainable]
+        hook = _weak_hook(self)                    # the parameters must not keep us alive
+        self._handles = [p.register_post_accumulate_grad_hook(hook) for _, p in trainable]
+        weakref.finalize(self, _remove_all, list(self._handles))
         self._sync = True                          # False inside no_sync()
         self._expecting = False                    # a synchronized backward is due
         self._next_bucket = 0
@@ -217,6 +219,21 @@ class DistributedDataParallel(Module):
     def extra_repr(self) -> str:
         return (f"world_size={self.world_size}, buckets={len(self._buckets)}, "
                 f"bucket_cap_mb={self.bucket_cap_mb:g}")
+
+
+def _weak_hook(ddp: DistributedDataParallel) -> Any:
+    ref = weakref.ref(ddp)
+
+    def hook(p: Tensor) -> None:
+        owner = ref()
+        if owner is not None:
+            owner._on_grad_ready(p)
+    return hook
+
+
+def _remove_all(handles: list) -> None:
+    for handle in handles:
+        handle.remove()
 
 
 def _unique_parameters(module: Module) -> list[tuple[str, Any]]:
