@@ -15,8 +15,12 @@ What is reported, per case and P:
   per step.
 - **efficiency**: samples/s at P divided by P × samples/s at 1 (1.0 = perfect scaling).
 - **comm wait**: the median time per step spent blocked in the final wait for the last
-  buckets' all-reduce (what communication costs beyond the overlap with backward), and its
-  share of the step.
+  buckets' all-reduce (what communication costs beyond the overlap with backward, including
+  waiting for a slower rank), and its share of the step.
+- **overlapped buckets**: buckets whose all-reduce started before the last gradient of the
+  backward pass was ready (the fewest over the timed steps), out of all buckets. With the
+  default 25 MB both models fit one bucket, so nothing can overlap; ``--bucket-cap-mb 0.25``
+  splits them.
 
 The sweep times ``all_reduce`` (float32 SUM, in place) of 1 KB .. 64 MB between 2 processes
 and fits the ring model T(n) = 2(P-1)·α + 2(P-1)/P · n·β (α latency per message, β seconds per
@@ -56,12 +60,13 @@ def worker(args: argparse.Namespace) -> None:
     for key in filter(None, args.cases.split(",")):
         case = find_case(key)
         NNBLOCKS.seed(0)
-        model = DistributedDataParallel(build_model(NNBLOCKS, case))
+        model = DistributedDataParallel(build_model(NNBLOCKS, case),
+                                        bucket_cap_mb=args.bucket_cap_mb)
         data = make_data(case, seed=rank)                      # each rank its own batch
         x, y = NNBLOCKS.tensor(data["x"]), NNBLOCKS.tensor(data["y"])
         loss_fn = NNBLOCKS.nn.CrossEntropyLoss()
         opt = make_optimizer(NNBLOCKS, case, model)
-        times, waits = [], []
+        times, waits, overlapped = [], [], []
         for step in range(args.warmup + args.steps):
             dist.barrier()                                     # steps start together
             started = time.perf_counter()
@@ -71,6 +76,8 @@ def worker(args: argparse.Namespace) -> None:
             if step >= args.warmup:
                 times.append(time.perf_counter() - started)
                 waits.append(model.timings["wait_seconds"])
+                last_ready = model.timings["last_grad_ready"]
+                overlapped.append(sum(t < last_ready for t in model.timings["bucket_started"]))
         step_time = np.array([statistics.median(times)])
         dist.all_reduce(step_time, dist.ReduceOp.MAX)          # the slowest rank sets the pace
         results["cases"][key] = {
@@ -80,6 +87,7 @@ def worker(args: argparse.Namespace) -> None:
             "comm_wait_seconds": statistics.median(waits),
             "gradient_bytes": sum(p.data.nbytes for p in model.parameters()),
             "buckets": len(model._buckets),
+            "buckets_started_during_backward": min(overlapped) if overlapped else 0,
         }
     if args.sweep and world > 1:
         results["sweep"] = sweep(dist)
@@ -114,14 +122,16 @@ def fit_alpha_beta(rows: list[dict[str, float]], world: int = 2) -> tuple[float,
     return float(max(alpha, 0.0)), float(max(beta, 0.0))
 
 
-def launch(world: int, cases: str, steps: int, warmup: int, sweep_too: bool) -> dict[str, Any]:
+def launch(world: int, cases: str, steps: int, warmup: int, sweep_too: bool,
+           bucket_cap_mb: float) -> dict[str, Any]:
     env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "nnblocks.distributed.launch", "-n", str(world),
                    sys.executable, "-m", "benchmarks.distributed", "--worker", "--cases", cases,
-                   "--steps", str(steps), "--warmup", str(warmup), "--out", str(out)]
+                   "--steps", str(steps), "--warmup", str(warmup), "--out", str(out),
+                   "--bucket-cap-mb", str(bucket_cap_mb)]
         if sweep_too:
             command.append("--sweep")
         subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=1800)
@@ -131,7 +141,7 @@ def launch(world: int, cases: str, steps: int, warmup: int, sweep_too: bool) -> 
 def report(runs: dict[int, dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {"cases": {}}
     print(f"{'case':6} {'P':>2} {'step ms':>8} {'samples/s':>10} {'efficiency':>10} "
-          f"{'comm wait ms':>12} {'wait share':>10}")
+          f"{'comm wait ms':>12} {'wait share':>10} {'overlapped buckets':>18}")
     for key in runs[1]["cases"]:
         base = runs[1]["cases"][key]["samples_per_second"]
         for world, run in sorted(runs.items()):
@@ -141,7 +151,8 @@ def report(runs: dict[int, dict[str, Any]]) -> dict[str, Any]:
             row.update(efficiency=efficiency, comm_wait_share=share)
             print(f"{key:6} {world:>2} {row['step_seconds'] * 1e3:8.1f} "
                   f"{row['samples_per_second']:10.0f} {efficiency:10.2f} "
-                  f"{row['comm_wait_seconds'] * 1e3:12.2f} {share:10.1%}")
+                  f"{row['comm_wait_seconds'] * 1e3:12.2f} {share:10.1%} "
+                  f"{row['buckets_started_during_backward']:>8}/{row['buckets']}")
         summary["cases"][key] = {world: run["cases"][key] for world, run in runs.items()}
     sweep_rows = runs[max(runs)].get("sweep")
     if sweep_rows:
@@ -164,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--processes", default="1,2")
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--bucket-cap-mb", type=float, default=25.0,
+                        help="DDP bucket size (25: one bucket for these models; try 0.25)")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sweep", action="store_true", help=argparse.SUPPRESS)
@@ -173,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         worker(args)
         return 0
     worlds = [int(p) for p in args.processes.split(",")]
-    runs = {w: launch(w, args.cases, args.steps, args.warmup, not args.no_sweep and w == 2)
-            for w in worlds}
+    runs = {w: launch(w, args.cases, args.steps, args.warmup, not args.no_sweep and w == 2,
+                      args.bucket_cap_mb) for w in worlds}
     summary = report(runs)
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
