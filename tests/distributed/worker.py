@@ -83,6 +83,7 @@ def no_sync_and_unused(results: dict) -> None:
     # two micro-batches per rank, accumulated without communication, then one synchronized
     chunks = [slice(rank * models.GLOBAL_BATCH + i * half, rank * models.GLOBAL_BATCH
                     + (i + 1) * half) for i in range(2)]
+    ddp(nb.tensor(x[:2]))                    # a forward without backward is forgotten
     with ddp.no_sync():
         loss_fn(ddp(nb.tensor(x[chunks[0]])), nb.tensor(y[chunks[0]])).backward()
     after_no_sync = model[0].weight.grad.copy()

@@ -21,7 +21,8 @@ How the averaging overlaps the backward pass (as PyTorch's DDP, Li et al. 2020, 
 backward after it averages the accumulated sums. Parameters that receive no gradient in an
 iteration would leave their bucket incomplete: with ``find_unused_parameters=True`` the forward
 pass finds them by walking the graph and counts them as ready (contributing zeros, or their
-accumulated ``.grad``); otherwise the next forward raises a ``RuntimeError`` naming them.
+accumulated ``.grad``); otherwise the next forward raises a ``RuntimeError`` naming them (a
+forward not followed by any backward is simply forgotten, as in PyTorch).
 """
 
 from __future__ import annotations
@@ -113,12 +114,13 @@ class DistributedDataParallel(Module):
         self._sync = True                          # False inside no_sync()
         self._expecting = False                    # a synchronized backward is due
         self._next_bucket = 0
+        self._backward_seen = False                # a hook fired since the last forward
         self.timings: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        if self._expecting and self._next_bucket < len(self._buckets):
-            self._report_unfinished()
+        if self._expecting and self._backward_seen and self._next_bucket < len(self._buckets):
+            self._report_unfinished()              # a backward ran but left buckets unfinished
         if self.training and self.broadcast_buffers:
             self._sync_buffers()
         output = self.module(*args, **kwargs)
@@ -140,6 +142,7 @@ class DistributedDataParallel(Module):
             bucket.work = None
             bucket.started = None
         self._next_bucket = 0
+        self._backward_seen = False
         self.timings = {"bucket_started": [], "last_grad_ready": None, "wait_seconds": 0.0}
 
     def _sync_buffers(self) -> None:
@@ -163,6 +166,7 @@ class DistributedDataParallel(Module):
     def _on_grad_ready(self, p: Tensor) -> None:
         if not self._expecting:
             return
+        self._backward_seen = True
         bucket, i = self._where[id(p)]
         self._mark_ready(bucket, i)
 
