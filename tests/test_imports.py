@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "core": {"_random"},
     "kernels": set(),
     "functional": {"core", "kernels", "_random"},
-    "nn": {"core", "functional", "_random"},
+    "nn": {"core", "functional", "_random", "distributed"},
+    "distributed": {"core"},
     "optim": {"core", "functional", "kernels", "nn", "_random"},
 }
 #: subpackage -> subpackages it must never import (on top of ALLOWED)

@@ -99,6 +99,12 @@ def _add_train(sub: Any) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--tensorboard", nargs="?", const="", metavar="DIR", help="write "
                        "TensorBoard event files to DIR (default: RUN/tensorboard)")
+    train.add_argument("--distributed", action="store_true", help="data-parallel training as "
+                       "one rank of an mpiexec job (mpiexec -n 2 nnblocks train --distributed)")
+    train.add_argument("--nproc", type=_positive_int, help="start N data-parallel processes "
+                       "on this machine with MPICH's mpiexec (implies --distributed)")
+    train.add_argument("--dist-timeout", type=_positive_float, default=60.0, metavar="S",
+                       help="seconds before ranks give up on a silent peer (default 60)")
 
 
 def _add_inspect(sub: Any) -> None:
@@ -194,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
     pad_heap()                                   # reuse freed memory between steps (kernels/)
+    args.argv = list(sys.argv[1:] if argv is None else argv)    # for train --nproc
     try:
         # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
         with np.errstate(all="ignore"):

@@ -126,6 +126,12 @@ def prepare_out_dir(out: str | None, config: dict[str, Any]) -> Path:
 
 
 def cmd_train(args: argparse.Namespace, started: float) -> int:
+    if getattr(args, "nproc", None) or getattr(args, "distributed", False):
+        from nnblocks.cli import distributed  # data-parallel, on MPI
+
+        if args.nproc:
+            return distributed.launch(args, args.argv)
+        return distributed.run_distributed(args, started)
     limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the whole run
     if args.resume:
         run, out, start_epoch, history, saved = resume_run(args)

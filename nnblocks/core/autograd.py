@@ -14,10 +14,22 @@ input tensors are freed (memory is returned at once, and a loss kept alive until
 no longer holds every activation of its graph, as in PyTorch). Backpropagating through a freed
 node raises a ``RuntimeError`` naming the block; pass ``retain_graph=True`` to the first call to
 backpropagate through the same graph again.
+
+Post-accumulate hooks: :func:`register_post_accumulate_grad_hook` (also
+``Tensor.register_post_accumulate_grad_hook``, PyTorch's name) registers ``hook(tensor)`` on a
+leaf; during a backward pass it is called right after the leaf's gradient of that pass is final
+and added to ``.grad``, i.e. once every block that uses the leaf has been backpropagated, while
+the rest of the graph is still to come. Data-parallel training starts communicating a layer's
+gradient from there, overlapping it with the remaining backward. While any hook is registered,
+each leaf's ``.grad`` is updated as soon as it is final instead of all leaves at the end; the
+sums are the same. A leaf that receives no gradient in a pass gets no call.
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +39,78 @@ from nnblocks.core.broadcast import unbroadcast
 if TYPE_CHECKING:
     from nnblocks.core.block import Node
     from nnblocks.core.tensor import Tensor
+
+
+#: id(leaf) -> (weak reference to the leaf, {handle id: hook}); empty in ordinary use
+_post_accumulate_hooks: dict[int, tuple[weakref.ref, dict[int, Callable]]] = {}
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """Returned by :func:`register_post_accumulate_grad_hook`; ``remove()`` unregisters."""
+
+    def __init__(self, key: int, hook_id: int) -> None:
+        self._key = key
+        self._hook_id = hook_id
+
+    def remove(self) -> None:
+        entry = _post_accumulate_hooks.get(self._key)
+        if entry is not None:
+            entry[1].pop(self._hook_id, None)
+            if not entry[1]:
+                del _post_accumulate_hooks[self._key]
+
+
+def register_post_accumulate_grad_hook(
+    tensor: Tensor, hook: Callable[[Tensor], None]
+) -> RemovableHandle:
+    """Call ``hook(tensor)`` in each backward pass once ``tensor.grad`` holds that pass's
+    gradient (PyTorch's ``Tensor.register_post_accumulate_grad_hook``).
+
+    Only leaves that require grad accept hooks; hooks run in registration order. The hook
+    holds no strong reference to the tensor: it is dropped when the tensor is.
+
+    Raises:
+        RuntimeError: ``tensor`` is not a leaf, or does not require grad.
+    """
+    if tensor._node is not None or not tensor.requires_grad:
+        raise RuntimeError(
+            "register_post_accumulate_grad_hook: expected a leaf tensor that requires grad, "
+            f"got a {'non-leaf' if tensor._node is not None else 'tensor without grad'} "
+            f"of shape {tensor.shape}"
+        )
+    key = id(tensor)
+    entry = _post_accumulate_hooks.get(key)
+    if entry is None or entry[0]() is not tensor:      # new, or an id reused after a free
+        ref = weakref.ref(tensor, lambda r, k=key, table=_post_accumulate_hooks:
+                          _drop_hooks(table, k, r))
+        entry = _post_accumulate_hooks[key] = (ref, {})
+    hook_id = next(_hook_ids)
+    entry[1][hook_id] = hook
+    return RemovableHandle(key, hook_id)
+
+
+def _drop_hooks(table: dict, key: int, ref: weakref.ref) -> None:
+    entry = table.get(key)
+    if entry is not None and entry[0] is ref:
+        del table[key]
+
+
+def _hooks_of(x: Tensor) -> list[Callable] | None:
+    entry = _post_accumulate_hooks.get(id(x))
+    if entry is None or entry[0]() is not x:
+        return None
+    return list(entry[1].values())
+
+
+def _leaf_uses(order: list[Node]) -> dict[int, int]:
+    """id(leaf) -> how many (node, input) pairs of ``order`` will send it a gradient."""
+    uses: dict[int, int] = {}
+    for node in order:
+        for x, needed in zip(node.inputs, node.needs_grad):
+            if x is not None and needed and x._node is None:
+                uses[id(x)] = uses.get(id(x), 0) + 1
+    return uses
 
 
 def _topological_order(root: Node) -> list[Node]:
@@ -119,6 +203,8 @@ def backward(
     root = tensor._node
     if root is None:                                   # a leaf: its gradient is grad itself
         tensor._add_grad(grad)
+        for hook in _hooks_of(tensor) or ():
+            hook(tensor)
         return
     # grads[node][k] = dL/d(k-th output of node), summed over every consumer seen so far
     grads: dict[Node, list] = {root: [None] * len(root.out_meta)}
@@ -126,9 +212,14 @@ def backward(
     # leaf_grads[id(x)] = [x, dL/dx summed over every path]: added to x.grad once, at the end,
     # so a second backward (retain_graph) adds exactly the same array again
     leaf_grads: dict[int, list] = {}
-    for node in _topological_order(root):
+    order = _topological_order(root)
+    # with post-accumulate hooks, count each leaf's pending uses to know when it is final
+    pending = _leaf_uses(order) if _post_accumulate_hooks else None
+    for node in order:
         slot = grads.pop(node, None)
         if slot is None:                               # no gradient reached this node
+            if pending is not None:
+                _release_leaves(node, pending, leaf_grads)
             continue
         block = node.block
         if node.freed:
@@ -182,9 +273,29 @@ def backward(
                 pslot = grads[producer] = [None] * len(producer.out_meta)
             k = x._out_index
             pslot[k] = g if pslot[k] is None else pslot[k] + g    # fan-out: paths add up
+        if pending is not None:
+            _release_leaves(node, pending, leaf_grads)
         if not retain_graph:
             # drop the input tensors too: the graph no longer pins the activations (a later
             # backward through it stops at this freed node with the error above)
             node.inputs = ()
     for x, g in leaf_grads.values():
         x._add_grad(g)
+
+
+def _release_leaves(node: Node, pending: dict[int, int], leaf_grads: dict[int, list]) -> None:
+    """Count ``node``'s uses of leaves as done; add each leaf whose gradient is now final to
+    its ``.grad`` and call its post-accumulate hooks."""
+    for x, needed in zip(node.inputs, node.needs_grad):
+        if x is None or not needed or x._node is not None:
+            continue
+        key = id(x)
+        pending[key] -= 1
+        if pending[key] > 0:
+            continue
+        entry = leaf_grads.pop(key, None)
+        if entry is None:                              # no path of this pass reached it
+            continue
+        x._add_grad(entry[1])
+        for hook in _hooks_of(x) or ():
+            hook(x)

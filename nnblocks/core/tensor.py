@@ -229,6 +229,12 @@ class Tensor:
         if all(t is not self for t in self._node.retained):
             self._node.retained.append(self)
 
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(self)`` in every backward pass once ``self.grad`` is final for that pass
+        (see :func:`nnblocks.core.autograd.register_post_accumulate_grad_hook`); returns a
+        handle whose ``remove()`` unregisters it."""
+        return autograd.register_post_accumulate_grad_hook(self, hook)
+
     def _add_grad(self, g: np.ndarray) -> None:
         if self.grad is None:
             self.grad = np.array(g, dtype=self.dtype, copy=True)

@@ -15,6 +15,7 @@ from nnblocks.data.dataset import (
     train_val_split,
 )
 from nnblocks.data.digits import digits_path, load_digits
+from nnblocks.data.distributed import DistributedSampler
 from nnblocks.data.downloader import default_cache_dir, download, fetch, sha256_file
 from nnblocks.data.errors import DataFormatError, DatasetNotFoundError, DownloadError
 from nnblocks.data.idx import load_mnist, parse_idx, read_idx
@@ -32,6 +33,7 @@ from nnblocks.data.text import CharCorpus, default_text
 from nnblocks.data.transforms import Standardize, one_hot
 
 __all__ = [
+    "DistributedSampler",
     "DATASETS", "ArrayDataset", "CharCorpus", "DataFormatError", "DataLoader", "Dataset",
     "DatasetNotFoundError", "DownloadError", "Splits", "Standardize", "Subset", "adding_problem",
     "collate", "copy_task", "dataset_config", "default_cache_dir", "default_text", "digits_path",

@@ -27,6 +27,10 @@ class DataLoader:
         shuffle: draw a new random order at the start of every epoch (default True, unlike
             PyTorch's False: training is the common case; pass ``shuffle=False`` for evaluation).
         drop_last: skip the last batch when it is smaller than ``batch_size``.
+        sampler: an iterable of indices giving each epoch's order instead of ``shuffle`` (e.g.
+            a :class:`~nnblocks.data.DistributedSampler`); ``shuffle`` must then be left unset
+            or False, as in PyTorch. ``shuffle=None`` (the default) means True without a
+            sampler.
         rng: the generator that draws the orders. Give each loader its own generator for an
             exact resume: :meth:`state_dict` saves this generator's state with the loader's.
         as_tensor: wrap batches in tensors (default) or return NumPy arrays.
@@ -46,11 +50,17 @@ class DataLoader:
         self,
         dataset: Any,
         batch_size: int = 1,
-        shuffle: bool = True,
+        shuffle: bool | None = None,
         drop_last: bool = False,
         rng: np.random.Generator | None = None,
         as_tensor: bool = True,
+        sampler: Any = None,
     ) -> None:
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; "
+                             "leave shuffle unset (the sampler decides the order)")
+        if shuffle is None:
+            shuffle = sampler is None
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset = dataset
@@ -59,6 +69,7 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.rng = get_rng(rng)
         self.as_tensor = bool(as_tensor)
+        self.sampler = sampler
         self.epoch = 0                      # completed epochs
         self._order: np.ndarray | None = None
         self._position = 0                  # batches of the current order already handed out
@@ -66,7 +77,7 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        n = len(self.dataset)
+        n = self._epoch_length()
         if self.drop_last:
             return n // self.batch_size
         return math.ceil(n / self.batch_size)
@@ -83,9 +94,15 @@ class DataLoader:
             yield self._fetch(indices)      # says this batch was already handed out
         self.epoch += 1
 
+    def _epoch_length(self) -> int:
+        return len(self.dataset) if self.sampler is None else len(self.sampler)
+
     def _start_epoch(self) -> None:
-        n = len(self.dataset)
-        self._order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            self._order = np.fromiter(iter(self.sampler), dtype=np.int64)
+        else:
+            n = len(self.dataset)
+            self._order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         self._position = 0
 
     def _fetch(self, indices: np.ndarray) -> Any:
@@ -130,9 +147,10 @@ class DataLoader:
             self._resume = False
             return
         order = np.asarray(order, dtype=np.int64)
-        if order.shape != (n,):
+        if order.shape != (self._epoch_length(),):
             raise ValueError(
-                f"DataLoader.load_state_dict: saved order has shape {order.shape}, expected ({n},)"
+                f"DataLoader.load_state_dict: saved order has shape {order.shape}, expected "
+                f"({self._epoch_length()},)"
             )
         self._order = order
         self._position = int(state["position"])

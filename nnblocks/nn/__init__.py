@@ -1,6 +1,6 @@
 """Modules: layers that own their parameters and compose blocks (``import nnblocks.nn as nn``)."""
 
-from nnblocks.nn import functional, init, utils
+from nnblocks.nn import functional, init, parallel, utils
 from nnblocks.nn.activation import (
     ELU,
     GELU,
@@ -41,6 +41,7 @@ from nnblocks.nn.pool import (
     MaxPool2d,
 )
 from nnblocks.nn.rnn import RNN, RNNCell
+from nnblocks.nn.sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "init"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
@@ -48,6 +49,7 @@ __all__ += ["functional", "utils"]
 __all__ += [
     "BCELoss", "Dropout1d", "Dropout2d", "Embedding", "HuberLoss", "L1Loss", "SmoothL1Loss",
 ]
+__all__ += ["SyncBatchNorm", "parallel"]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",

@@ -15,6 +15,7 @@ from nnblocks.functional.norm import (
     group_norm,
     layer_norm,
 )
+from nnblocks.functional.sync_norm import SyncBatchNorm
 from tests.cases import Case
 
 
@@ -86,7 +87,15 @@ def _group_norm_loop(x, w, b, groups=2, eps=1e-5):
     return y * w.reshape(shape) + b.reshape(shape)
 
 
+def _sync_batch_norm(x, w, b):
+    """One process: the reduction is the identity, so the result is plain batch norm."""
+    return SyncBatchNorm.apply(x, w, b, eps=1e-5, reduce=lambda a: a)[:3]
+
+
 CASES = [
+    Case(SyncBatchNorm, "sync_batch_norm_one_process", _sync_batch_norm,
+         _inputs((3, 2, 3, 2), (2,)), reference=_batch_norm_reference,
+         torch_fn=_torch_batch_stats),
     Case(BatchNorm, "batch_norm_2d_input", _batch_stats, _inputs((5, 3), (3,)),
          reference=_batch_norm_reference, torch_fn=_torch_batch_stats),
     Case(BatchNorm, "batch_norm_4d_input", _batch_stats, _inputs((3, 2, 3, 2), (2,)),

@@ -1,0 +1,5 @@
+"""Parallel wrappers of modules: :class:`DistributedDataParallel` (``nn.parallel`` in PyTorch)."""
+
+from nnblocks.nn.parallel.distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
