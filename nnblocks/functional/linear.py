@@ -7,9 +7,8 @@ flattened into one batch axis so the work is a single GEMM.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import numpy as np
 
