@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,11 @@ def limit_threads(threads: int) -> Any:
     BLAS limit needs ``threadpoolctl`` (a core dependency)."""
     if threads <= 0:
         return None
+    cores = available_cores()
+    if threads > cores:
+        print(f"nnblocks: warning: --threads {threads} is more than the {cores} cores this "
+              "process may use; the extra threads wait for a core and make it slower",
+              file=sys.stderr)
     from nnblocks.kernels.threads import set_num_threads
 
     set_num_threads(threads)                           # nnblocks' own kernel threads too
@@ -52,6 +59,14 @@ def limit_threads(threads: int) -> Any:
     except ImportError:
         return None
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def make_loaders(splits: Splits, batch_size: int, rng: np.random.Generator) -> tuple:
@@ -94,6 +109,9 @@ def check_run_config(path: Path, config: Any, keys: tuple[str, ...] = RUN_KEYS) 
         missing.append(f"a dataset name among {', '.join(DATASETS)}")
     if missing:
         raise CLIError(f"{path}: the run config lacks {', '.join(missing)}")
+    from nnblocks.cli.validate import check_config_types
+
+    check_config_types(path, config)
 
 
 def checkpoint_path(path: str | Path) -> Path:
