@@ -42,6 +42,8 @@ def remove_stale_tmp(path: Path) -> None:
 
 def next_free(path: Path) -> Path:
     """``DIR-2``, ``DIR-3``, ...: the first that does not exist or is empty."""
+    if path.name in ("", ".", ".."):                 # --out . names no directory to number
+        path = path.resolve()
     n = 2
     while True:
         candidate = path.with_name(f"{path.name}-{n}")

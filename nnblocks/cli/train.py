@@ -291,13 +291,19 @@ def warn(message: str) -> None:
 
 
 def divergence(history: Any, test: dict, splits: Any) -> str | None:
-    """Why the run did not learn, or None: the final epoch's training loss above the first
-    epoch's, or a test accuracy no better than always answering the most common class."""
+    r"""Why the run did not learn, or None: the final epoch's training loss above the first
+    epoch's, a test loss above that of a uniform guess (:math:`\log C` for C classes), or a
+    test accuracy no better than always answering the most common class."""
     losses = [r.get("loss") for r in history]
     if len(losses) >= 2 and losses[-1] is not None and losses[0] is not None \
             and losses[-1] > losses[0]:
         return (f"training diverged: the final train loss {losses[-1]:.4g} is above the first "
                 f"epoch's {losses[0]:.4g} (try a smaller --lr)")
+    uniform = float(np.log(splits.num_classes)) if splits.num_classes > 1 else None
+    if uniform is not None and not test["loss"] <= uniform:
+        return (f"training diverged: the test loss {test['loss']:.4g} is above {uniform:.4g}, "
+                f"the loss of a uniform guess over {splits.num_classes} classes (try a smaller "
+                "--lr)")
     accuracy = test.get("accuracy")
     if accuracy is None:
         return None
