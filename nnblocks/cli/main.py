@@ -206,10 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import numpy as np
 
     started = time.perf_counter()
-    args = build_parser().parse_args(argv)
     try:
         # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
         with np.errstate(all="ignore"), _interrupts():
+            args = build_parser().parse_args(argv)
             return _dispatch(args, started)
     except KeyboardInterrupt:
         print("nnblocks: interrupted", file=sys.stderr)
