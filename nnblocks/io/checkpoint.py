@@ -293,7 +293,7 @@ def check_model_state(path: Path, state: dict[str, np.ndarray] | None, model: An
         raise CheckpointError(f"{path}: the saved model state is a {type(state).__name__}, "
                               "expected a mapping of names to arrays")
     own = {k: np.shape(v) for k, v in model.state_dict().items()}
-    saved = {k: np.shape(v) for k, v in state.items()}
+    saved = {_shown(k): np.shape(v) for k, v in state.items()}      # names from the file
     missing = [k for k in own if k not in saved]
     unexpected = [k for k in saved if k not in own]
     wrong = [f"{k}: saved {saved[k]}, model {own[k]}" for k in own
@@ -321,6 +321,12 @@ def _load_state(path: Path, name: str, target: Any, state: Any) -> None:
         raise CheckpointError(
             f"{path}: the saved {name} state does not fit this {type(target).__name__} ({e})"
         ) from None
+
+
+def _shown(name: Any) -> str:
+    """A name read from a file, as it may be shown in a one-line error: itself when printable,
+    else its ``repr`` (no raw control characters or newlines)."""
+    return name if isinstance(name, str) and name.isprintable() else repr(name)
 
 
 def _few(items: list[str], limit: int = 4) -> str:

@@ -3,9 +3,13 @@ show names from the file with repr, name the manifest field of a wrong type."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from nnblocks.io import CheckpointError, load_checkpoint
+from nnblocks.io.checkpoint import MANIFEST
 from tests.io.test_checkpoint import Tiny, _rewrite_manifest, _save
 
 
@@ -58,3 +62,18 @@ def test_a_reference_to_a_missing_array_is_a_checkpoint_error(tmp_path, rng):
     _rewrite_manifest(path, lambda m: m.update(metrics={"__array__": ["not", "a", "name"]}))
     with pytest.raises(CheckpointError, match="lacks the array entry"):
         load_checkpoint(path)
+
+
+def test_a_parameter_name_with_control_characters_is_shown_with_repr(tmp_path, rng):
+    path = tmp_path / "c.npz"
+    _save(path, rng)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    manifest = json.loads(arrays[MANIFEST].tobytes())
+    manifest["model"]["we\nig\x1bht"] = manifest["model"].pop("weight")
+    arrays[MANIFEST] = np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path, model=Tiny(rng))
+    message = str(info.value)
+    assert "\n" not in message and "\x1b" not in message and r"'we\nig\x1bht'" in message
