@@ -230,13 +230,14 @@ def _interrupts() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    from nnblocks.kernels.interrupt import sigint_handler
+    from nnblocks.kernels import interrupt
 
-    previous = signal.signal(signal.SIGINT, sigint_handler)
+    previous = signal.signal(signal.SIGINT, interrupt.sigint_handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+    interrupt.raise_pending()          # one deferred at the very end of the last kernel call
 
 
 def _one_line(error: Exception) -> str:

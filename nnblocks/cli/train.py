@@ -2,7 +2,9 @@
 
 A run directory receives ``checkpoint.npz`` (latest epoch, for ``--resume``), ``best.npz``
 (best validation loss), ``metrics.jsonl`` (one line per epoch, then the test result),
-``config.json`` and, when matplotlib is installed, ``curves.png``.
+``config.json`` and, when matplotlib is installed, ``curves.png``. A non-empty directory is
+refused unless it is the run being resumed or ``--overwrite`` is given; a run that ends before
+its first checkpoint removes what it created (see :mod:`.rundir`).
 """
 
 from __future__ import annotations
