@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnblocks.cli.session import EVAL_BATCH, CLIError, limit_threads, load_trained
+from nnblocks.cli.session import EVAL_BATCH, CLIError, limit_threads, load_trained, warn
 from nnblocks.core import Tensor, no_grad
 from nnblocks.data import ArrayDataset, DataLoader, Standardize, load_splits
 from nnblocks.models import loss_for
@@ -90,9 +89,9 @@ def _warn_outside_range(path: Path, x: np.ndarray, config: dict[str, Any]) -> No
     low, high = float(trained[0]), float(trained[1])
     margin = 0.05 * (high - low)
     if x.min() < low - margin or x.max() > high + margin:
-        print(f"nnblocks: warning: {path}: inputs range over [{x.min():.4g}, {x.max():.4g}], the "
-              f"model was trained on [{low:.4g}, {high:.4g}]; scale them the same way (images: "
-              "pixels in [0, 1]), or the predictions mean little", file=sys.stderr)
+        warn(f"{path}: inputs range over [{x.min():.4g}, {x.max():.4g}], the model was trained "
+             f"on [{low:.4g}, {high:.4g}]; scale them the same way (images: pixels in [0, 1]), "
+             "or the predictions mean little")
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from nnblocks.cli.presets import OPTIMIZERS, SCHEDULES, TRAIN_DEFAULTS
+from nnblocks.cli.session import WARNINGS
 from nnblocks.data import DATASETS
 from nnblocks.models import MODELS
 
@@ -159,7 +160,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from nnblocks.cli.session import CLIError, limit_threads
+    from nnblocks.cli.session import CLIError, limit_threads, warn
     from nnblocks.demos import format_results, registry
 
     demos = registry()
@@ -179,8 +180,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import importlib.util
 
     if importlib.util.find_spec("matplotlib") is None:
-        print(f"nnblocks: warning: the {args.name} demo's figure is skipped: matplotlib is not "
-              "installed (pip install 'nnblocks[plot]')", file=sys.stderr)
+        warn(f"the {args.name} demo's figure is skipped: matplotlib is not installed "
+             "(pip install 'nnblocks[plot]')")
     result = demos[args.name][1](out, rng=np.random.default_rng(args.seed))
     report = None if args.json else format_results(args.name, result)
     print(report if report is not None else json.dumps(result, indent=2, default=str))
@@ -210,13 +211,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
         with np.errstate(all="ignore"), _interrupts():
             args = build_parser().parse_args(argv)
-            return _dispatch(args, started)
+            status = _dispatch(args, started)
+        WARNINGS.flush()
+        return status
     except KeyboardInterrupt:
+        WARNINGS.flush()
         print("nnblocks: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:                      # output piped into `head`
         return 0
     except Exception as e:                       # one line, never a traceback
+        WARNINGS.lines.clear()                   # the error is the one line that matters
         if os.environ.get(DEBUG_ENV):
             raise
         print(f"nnblocks: error: {_one_line(e)}", file=sys.stderr)

@@ -23,6 +23,32 @@ class CLIError(Exception):
     """A problem the user can fix; the command prints its message as one line."""
 
 
+class Warnings:
+    """Warning lines of one command, held until it is known whether the command fails: a
+    failing command prints only its one error line; ``flush`` prints them (before a long
+    training, and when the command ends)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.lines.append(f"nnblocks: warning: {message}")
+
+    def flush(self) -> None:
+        for line in self.lines:
+            print(line, file=sys.stderr)
+        self.lines.clear()
+
+
+#: the warnings of the command being run (the command line runs one command at a time)
+WARNINGS = Warnings()
+
+
+def warn(message: str) -> None:
+    """Hold a warning line for the command being run (see :class:`Warnings`)."""
+    WARNINGS.add(message)
+
+
 @dataclass
 class Run:
     """The objects of one training run."""
@@ -48,9 +74,8 @@ def limit_threads(threads: int) -> Any:
         return None
     cores = available_cores()
     if threads > cores:
-        print(f"nnblocks: warning: --threads {threads} is more than the {cores} cores this "
-              "process may use; the extra threads wait for a core and make it slower",
-              file=sys.stderr)
+        warn(f"--threads {threads} is more than the {cores} cores this process may use; the "
+             "extra threads wait for a core and make it slower")
     from nnblocks.kernels.threads import set_num_threads
 
     set_num_threads(threads)                           # nnblocks' own kernel threads too

@@ -29,12 +29,14 @@ from nnblocks.cli.presets import (
 )
 from nnblocks.cli.rundir import RunDirectory
 from nnblocks.cli.session import (
+    WARNINGS,
     CLIError,
     Run,
     build_run,
     check_run_config,
     checkpoint_path,
     limit_threads,
+    warn,
 )
 from nnblocks.data import dataset_config, load_splits
 from nnblocks.io import atomic_write, read_checkpoint
@@ -191,6 +193,7 @@ def _train(args: argparse.Namespace, started: float, attempt: Attempt) -> int:
         callbacks.append(EarlyStopping("val_loss", patience=config["patience"]))
     callbacks.append(checkpoint)
     restore_callbacks(callbacks, saved)
+    WARNINGS.flush()                               # before a training that may take long
     history = fit(run.model, run.loss_fn, run.optimizer, run.train_loader,
                   epochs=config["epochs"], val_loader=run.val_loader,
                   scheduler=run.scheduler, callbacks=callbacks, start_epoch=start_epoch,
@@ -285,11 +288,6 @@ def finish(out: Path, history: Any, test: dict, checkpoint: Checkpoint, started:
 #: the one line printed when a figure is not drawn
 MATPLOTLIB_MISSING = ("{what} skipped: matplotlib is not installed "
                       "(pip install 'nnblocks[plot]')")
-
-
-def warn(message: str) -> None:
-    """One warning line on stderr."""
-    print(f"nnblocks: warning: {message}", file=sys.stderr)
 
 
 def divergence(history: Any, test: dict, splits: Any) -> str | None:

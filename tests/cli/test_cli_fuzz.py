@@ -1,7 +1,7 @@
 """500 random command lines, valid and invalid, run in-process (issue 14).
 
-Every run either succeeds, or exits non-zero with one error line on stderr (after at most a few
-``nnblocks: warning:`` lines) and no traceback; no file that existed before changes, except the
+Every run either succeeds, or exits non-zero with one line on stderr (warnings of a failing
+command are dropped: the error is the line that matters) and no traceback; no file that existed before changes, except the
 run files of the output directory under ``--overwrite`` and those of a run resumed in place;
 a new directory of a run that failed before its first checkpoint is gone.
 
@@ -220,9 +220,7 @@ def test_random_command_lines(tmp_path, capsys, fast_cli, request):
         context = f"case {i}: nnblocks {' '.join(argv)}\n{captured.err}"
         assert "Traceback" not in captured.err + captured.out, context
         if status != 0:
-            lines = captured.err.splitlines()
-            errors = [line for line in lines if not line.startswith("nnblocks: warning: ")]
-            assert len(errors) == 1 and lines[-1] == errors[0], context
+            assert captured.err.count("\n") == 1 and "warning" not in captured.err, context
             assert status in (1, 2), context
         outcomes["ok" if status == 0 else "error"] += 1
         after = _snapshot(case)
