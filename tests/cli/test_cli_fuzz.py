@@ -1,9 +1,9 @@
 """500 random command lines, valid and invalid, run in-process (issue 14).
 
 Every run either succeeds, or exits non-zero with one line on stderr (warnings of a failing
-command are dropped: the error is the line that matters) and no traceback; no file that existed before changes, except the
-run files of the output directory under ``--overwrite`` and those of a run resumed in place;
-a new directory of a run that failed before its first checkpoint is gone.
+command are dropped: the error is the line that matters) and no traceback; no file that existed
+before changes, except the run files of the output directory under ``--overwrite`` and those of
+a run resumed in place; a new directory of a run that failed before its first checkpoint is gone.
 
 To stay fast, the data are cut to a few examples (``load_splits`` is wrapped), figures are
 replaced by a stub that writes a small file, ``fsync`` is a no-op and ``--download`` fetches
