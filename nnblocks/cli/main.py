@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         WARNINGS.flush()
         return status
     except KeyboardInterrupt:
-        WARNINGS.flush()
+        WARNINGS.lines.clear()                   # one line: the interrupt
         print("nnblocks: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:                      # output piped into `head`

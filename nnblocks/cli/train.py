@@ -161,6 +161,7 @@ def cmd_train(args: argparse.Namespace, started: float) -> int:
                 and not attempt.in_place():
             attempt.rundir.discard()                # failed before its first checkpoint
         last = attempt.last_good()
+        WARNINGS.lines.clear()                      # the outcome is the one line that matters
         if isinstance(e, KeyboardInterrupt):
             hint = f"; resume with: nnblocks train --resume {last}" if last else \
                 " before the first checkpoint (nothing to resume)"
