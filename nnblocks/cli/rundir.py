@@ -57,6 +57,24 @@ def _contents(path: Path) -> list[str]:
     return sorted(p.name for p in path.iterdir() if p.name not in stale)
 
 
+def _remove_created(path: Path, created: Path) -> None:
+    """Remove ``path`` (made by this run), then its parents up to ``created`` (the topmost
+    directory this run made) while they are empty: a parent such as ``runs/`` may meanwhile
+    hold another run's directory."""
+    shutil.rmtree(path, ignore_errors=True)
+    if path == created:
+        return
+    for parent in path.parents:                     # nearest first
+        if created not in (parent, *parent.parents):
+            return
+        try:
+            parent.rmdir()                          # only when empty
+        except OSError:
+            return
+        if parent == created:
+            return
+
+
 class RunDirectory:
     """The directory of one ``nnblocks train`` invocation, and what it created there."""
 
@@ -94,8 +112,8 @@ class RunDirectory:
             with tempfile.TemporaryFile(dir=path):
                 pass
         except OSError as e:
-            if created is not None and created.is_dir():
-                shutil.rmtree(created, ignore_errors=True)
+            if created is not None:
+                _remove_created(path, created)
             raise CLIError(f"cannot write to the output directory {path}: "
                            f"{e.strerror or e}") from None
         remove_stale_tmp(path)
@@ -111,7 +129,7 @@ class RunDirectory:
         """Undo a run that ended before its first checkpoint: remove the directory it created,
         else the files it wrote; temporary files of ours go too."""
         if self.created is not None:
-            shutil.rmtree(self.created, ignore_errors=True)
+            _remove_created(self.path, self.created)
             return
         for p in self.written:
             with contextlib.suppress(OSError):

@@ -224,3 +224,22 @@ def test_a_figure_skipped_without_matplotlib_says_so(tmp_path, capsys, monkeypat
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "fake demo's figure is skipped" in err
     assert "nnblocks[plot]" in err
+
+
+def test_a_failed_run_keeps_a_parent_directory_another_run_now_uses(tmp_path, capsys,
+                                                                     monkeypatch):
+    """``runs/`` made by a failing run but meanwhile holding another run's directory stays."""
+    import nnblocks.cli.train as cli_train
+
+    original = cli_train.new_run
+
+    def another_run_starts(*args, **kwargs):
+        (tmp_path / "runs" / "other").mkdir()
+        (tmp_path / "runs" / "other" / "checkpoint.npz").write_bytes(b"theirs")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cli_train, "new_run", another_run_starts)
+    out = tmp_path / "runs" / "mine"
+    assert main([*XOR, "--model", "lenet", "--epochs", "1", "--out", str(out)]) == 1
+    _one_error_line(capsys, "needs images")
+    assert not out.exists() and (tmp_path / "runs" / "other" / "checkpoint.npz").is_file()
