@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.cli.session import EVAL_BATCH, CLIError, limit_threads, load_trained
+from nnblocks.cli.session import EVAL_BATCH, CLIError, limit_threads, load_trained, warn
 from nnblocks.core import Tensor, no_grad
 from nnblocks.data import ArrayDataset, DataLoader, Standardize, load_splits
 from nnblocks.models import loss_for
@@ -55,15 +55,47 @@ def _read_inputs(path: Path, config: dict[str, Any]) -> np.ndarray:
         raise CLIError(f"cannot read inputs from {path}: {e}") from None
     shape = tuple(config["data_info"]["input_shape"])
     size = int(np.prod(shape))
+    if x.size == 0:
+        raise CLIError(f"{path}: no inputs (an empty array); expected examples of shape {shape}")
     if x.size % size:
         raise CLIError(f"{path}: {x.size} values cannot be split into examples of shape {shape}")
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise CLIError(f"{path}: inputs must be real numbers, got dtype {x.dtype}")
     x = x.reshape((-1,) + shape).astype(np.float32)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        example = int(np.argwhere(bad)[0][0])
+        raise CLIError(f"{path}: {int(bad.sum())} input values are NaN or infinite (the first in "
+                       f"example {example}); predictions of them would mean nothing")
+    _warn_outside_range(path, x, config)
     if "standardize" in config["data_info"]:
         x = Standardize.from_config(config["data_info"]["standardize"])(x)
     return x
 
 
+#: the range of the raw inputs of image datasets (pixels scaled to [0, 1]), for checkpoints
+#: written before the range was recorded in ``data_info.input_range``
+_PIXEL_RANGE = (0.0, 1.0)
+
+
+def _warn_outside_range(path: Path, x: np.ndarray, config: dict[str, Any]) -> None:
+    """One warning line when inputs leave the range of the training inputs."""
+    info = config.get("data_info", {})
+    trained = info.get("input_range")
+    if trained is None and "standardize" in info:
+        trained = _PIXEL_RANGE
+    if trained is None:
+        return
+    low, high = float(trained[0]), float(trained[1])
+    margin = 0.05 * (high - low)
+    if x.min() < low - margin or x.max() > high + margin:
+        warn(f"{path}: inputs range over [{x.min():.4g}, {x.max():.4g}], the model was trained "
+             f"on [{low:.4g}, {high:.4g}]; scale them the same way (images: pixels in [0, 1]), "
+             "or the predictions mean little")
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
+    limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the command
     _, config, model = load_trained(args.checkpoint)
     info = config.get("data_info", {})
     if info.get("task") == "language":
@@ -97,6 +129,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the command
     _, config, model = load_trained(args.checkpoint)
     vocab = config.get("data_info", {}).get("vocab")
     if config["model"]["name"] != "charrnn" or vocab is None:

@@ -9,15 +9,19 @@ tracebacks. ``export`` and ``info FILE.onnx`` live in :mod:`nnblocks.cli.export`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from nnblocks.cli.export import add_export_parser
 from nnblocks.cli.presets import OPTIMIZERS, SCHEDULES, TRAIN_DEFAULTS
+from nnblocks.cli.session import WARNINGS
 from nnblocks.data import DATASETS
 from nnblocks.models import MODELS
 
@@ -41,6 +45,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -54,6 +68,7 @@ def _positive_float(text: str) -> float:
 def build_parser() -> Parser:
     parser = Parser(prog="nnblocks", allow_abbrev=False,
                     description="Train, inspect and use nnblocks models.")
+    parser.add_argument("--version", action="version", version=f"nnblocks {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     _add_train(sub)
@@ -66,7 +81,7 @@ def build_parser() -> Parser:
     demo.add_argument("name", nargs="?")
     demo.add_argument("--list", action="store_true")
     demo.add_argument("--out", help="output directory (default: runs/demo-NAME)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=_non_negative_int, default=0)
     demo.add_argument("--json", action="store_true", help="print the numbers as JSON")
     _common(demo)
     return parser
@@ -84,10 +99,15 @@ def _add_train(sub: Any) -> None:
     train.add_argument("--optimizer", choices=list(OPTIMIZERS))
     train.add_argument("--lr", type=_positive_float, help="learning rate")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
-    train.add_argument("--seed", type=int, help="seed of initialization and shuffling (0)")
+    train.add_argument("--seed", type=_non_negative_int,
+                       help="seed of initialization and shuffling (0)")
     train.add_argument("--patience", type=_positive_int,
                        help="stop after this many epochs without a better validation loss")
-    train.add_argument("--out", help="run directory (default: runs/MODEL-DATASET[-N])")
+    train.add_argument("--out", help="run directory (default: runs/MODEL-DATASET[-N]); a "
+                       "non-empty one is refused unless it is the run being resumed")
+    train.add_argument("--overwrite", action="store_true", help="train into a non-empty --out: "
+                       "its run files (checkpoint, best model, metrics, config, curves) are "
+                       "replaced once the new run has started; other files are kept")
     train.add_argument("--resume", metavar="CKPT", help="continue the run of this checkpoint")
     train.add_argument("--data-dir", help="directory of the MNIST/Fashion-MNIST/CIFAR-10 files "
                        "(default: the cache, ~/.cache/nnblocks/NAME)")
@@ -122,13 +142,15 @@ def _add_inspect(sub: Any) -> None:
                          "row, pixels in [0, 1]); default: the first test examples")
     predict.add_argument("--count", type=_positive_int, default=10)
     predict.add_argument("--data-dir")
+    _common(predict)
 
     sample = sub.add_parser("sample", allow_abbrev=False, help="generate text with a charrnn")
     sample.add_argument("checkpoint")
     sample.add_argument("--length", type=_positive_int, default=300)
     sample.add_argument("--prompt", default="The ")
     sample.add_argument("--temperature", type=_positive_float, default=0.8)
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=_non_negative_int, default=0)
+    _common(sample)
 
     info = sub.add_parser("info", allow_abbrev=False, help="architecture, parameters per layer "
                           "and metrics of a checkpoint (of a .onnx file: inputs, outputs, "
@@ -137,8 +159,15 @@ def _add_inspect(sub: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=1, help="BLAS and kernel threads (default 1, "
-                   "fastest for these small layers; 0 keeps the libraries' defaults)")
+    p.add_argument("--threads", type=_positive_int, default=1, help="BLAS and kernel threads "
+                   "(default 1, fastest for these small layers; more than the machine's cores "
+                   "is slower and warns)")
+
+
+def _version() -> str:
+    from nnblocks import __version__
+
+    return __version__
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -146,7 +175,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from nnblocks.cli.session import CLIError, limit_threads
+    from nnblocks.cli.session import CLIError, limit_threads, warn
     from nnblocks.demos import format_results, registry
 
     demos = registry()
@@ -163,6 +192,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CLIError(f"cannot write to the output directory {out}: {e.strerror or e}") from None
     limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the demo
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        warn(f"the {args.name} demo's figure is skipped: matplotlib is not installed "
+             "(pip install 'nnblocks[plot]')")
     result = demos[args.name][1](out, rng=np.random.default_rng(args.seed))
     report = None if args.json else format_results(args.name, result)
     print(report if report is not None else json.dumps(result, indent=2, default=str))
@@ -198,23 +232,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nnblocks.kernels import pad_heap
 
     started = time.perf_counter()
-    args = build_parser().parse_args(argv)
-    pad_heap()                                   # reuse freed memory between steps (kernels/)
-    args.argv = list(sys.argv[1:] if argv is None else argv)    # for train --nproc
     try:
         # overflow or NaN is reported by the training guard as one line, not as NumPy warnings
-        with np.errstate(all="ignore"):
-            return _dispatch(args, started)
+        with np.errstate(all="ignore"), _interrupts():
+            args = build_parser().parse_args(argv)
+            pad_heap()                           # reuse freed memory between steps (kernels/)
+            args.argv = list(sys.argv[1:] if argv is None else argv)    # for train --nproc
+            status = _dispatch(args, started)
+        WARNINGS.flush()
+        return status
     except KeyboardInterrupt:
+        WARNINGS.lines.clear()                   # one line: the interrupt
         print("nnblocks: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:                      # output piped into `head`
         return 0
     except Exception as e:                       # one line, never a traceback
+        WARNINGS.lines.clear()                   # the error is the one line that matters
         if os.environ.get(DEBUG_ENV):
             raise
         print(f"nnblocks: error: {_one_line(e)}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C raises ``KeyboardInterrupt``, deferred while numba compiles a kernel (see
+    :mod:`nnblocks.kernels.interrupt`); the previous handler is restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from nnblocks.kernels import interrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt.sigint_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    interrupt.raise_pending()          # one deferred at the very end of the last kernel call
 
 
 def _one_line(error: Exception) -> str:

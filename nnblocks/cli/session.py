@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,32 @@ EVAL_BATCH = 512
 
 class CLIError(Exception):
     """A problem the user can fix; the command prints its message as one line."""
+
+
+class Warnings:
+    """Warning lines of one command, held until it is known whether the command fails: a
+    failing command prints only its one error line; ``flush`` prints them (before a long
+    training, and when the command ends)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.lines.append(f"nnblocks: warning: {message}")
+
+    def flush(self) -> None:
+        for line in self.lines:
+            print(line, file=sys.stderr)
+        self.lines.clear()
+
+
+#: the warnings of the command being run (the command line runs one command at a time)
+WARNINGS = Warnings()
+
+
+def warn(message: str) -> None:
+    """Hold a warning line for the command being run (see :class:`Warnings`)."""
+    WARNINGS.add(message)
 
 
 @dataclass
@@ -44,6 +72,10 @@ def limit_threads(threads: int) -> Any:
     BLAS limit needs ``threadpoolctl`` (a core dependency)."""
     if threads <= 0:
         return None
+    cores = available_cores()
+    if threads > cores:
+        warn(f"--threads {threads} is more than the {cores} cores this process may use; the "
+             "extra threads wait for a core and make it slower")
     from nnblocks.kernels.threads import set_num_threads
 
     set_num_threads(threads)                           # nnblocks' own kernel threads too
@@ -52,6 +84,14 @@ def limit_threads(threads: int) -> Any:
     except ImportError:
         return None
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def make_loaders(splits: Splits, batch_size: int, rng: np.random.Generator) -> tuple:
@@ -94,6 +134,9 @@ def check_run_config(path: Path, config: Any, keys: tuple[str, ...] = RUN_KEYS) 
         missing.append(f"a dataset name among {', '.join(DATASETS)}")
     if missing:
         raise CLIError(f"{path}: the run config lacks {', '.join(missing)}")
+    from nnblocks.cli.validate import check_config_types
+
+    check_config_types(path, config)
 
 
 def checkpoint_path(path: str | Path) -> Path:

@@ -19,6 +19,21 @@ def _check_grad_dtype(dtype: np.dtype, who: str) -> None:
         )
 
 
+#: dtype kinds a tensor cannot hold: object (None, mixed Python objects), strings, bytes, void
+#: records, datetimes; PyTorch refuses them too ("Could not infer dtype of str/NoneType")
+_NON_NUMERIC_KINDS = {"O": "object", "U": "string", "S": "bytes", "V": "void",
+                      "M": "datetime", "m": "timedelta"}
+
+
+def _check_numeric(array: np.ndarray, who: str) -> None:
+    """``TypeError`` unless ``array`` holds numbers or booleans."""
+    kind = _NON_NUMERIC_KINDS.get(array.dtype.kind)
+    if kind is not None:
+        raise TypeError(f"{who}: data must be numbers or booleans, got {kind} data (dtype "
+                        f"{array.dtype}); convert it first, e.g. with np.asarray(data, "
+                        "dtype=np.float32)")
+
+
 class Tensor:
     """An n-dimensional array that can record how it was computed.
 
@@ -50,6 +65,7 @@ class Tensor:
             if data.dtype.kind == "f":                 # float32, as in torch.Tensor/nb.tensor
                 data = data.astype(DEFAULT_DTYPE)
         self.data: np.ndarray = np.asarray(data)
+        _check_numeric(self.data, "Tensor")
         self.grad: np.ndarray | None = None
         self._node = None
         self._out_index = 0
@@ -278,6 +294,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         array = np.array(data)
         if np.issubdtype(array.dtype, np.floating):
             array = array.astype(DEFAULT_DTYPE)
+    _check_numeric(array, "tensor")
     if requires_grad:
         _check_grad_dtype(array.dtype, "tensor(requires_grad=True)")
     return Tensor(array, requires_grad=requires_grad)

@@ -20,12 +20,15 @@ from nnblocks.data.cifar import CIFAR10_CLASSES, load_cifar10
 from nnblocks.data.dataset import split_indices, train_val_split
 from nnblocks.data.digits import load_digits
 from nnblocks.data.downloader import default_cache_dir, fetch
-from nnblocks.data.errors import DatasetNotFoundError
+from nnblocks.data.errors import DataFormatError, DatasetNotFoundError
 from nnblocks.data.idx import load_mnist
 from nnblocks.data.text import CharCorpus
 from nnblocks.data.transforms import Standardize
 
 IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+
+#: the class count of each image dataset: fixed, never guessed from the largest label read
+NUM_CLASSES = {"digits": 10, "mnist": 10, "fashion-mnist": 10, "cifar10": 10}
 
 #: default settings of every dataset; ``dataset_config`` overrides them
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -96,12 +99,14 @@ def load_splits(config: dict[str, Any], *, download: bool = False, quiet: bool =
         else:
             x, y = synthetic.xor(config["n"], config["noise"], rng=rng)
         parts = _three_way(x, y, config, rng)
-        return Splits(name, "classification", *parts, num_classes=2, input_shape=(2,))
+        return Splits(name, "classification", *parts, num_classes=2, input_shape=(2,),
+                      info={"input_range": _range(parts[0][0])})
     if name == "parity":
         x, y = synthetic.parity(config["n"], config["length"], rng=rng)
         parts = _three_way(x, y, config, rng)
         return Splits(name, "classification", *parts, num_classes=2,
-                      input_shape=(config["length"], 1))
+                      input_shape=(config["length"], 1),
+                      info={"input_range": _range(parts[0][0])})
     if name == "text":
         return _text(config, rng)
     raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
@@ -136,6 +141,11 @@ def _downloadable(
         root = fetch(name, directory=root, quiet=quiet)
         x_train, y_train = loader(root, "train")
     x_test, y_test = loader(root, "test")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise DataFormatError(
+            f"{name}: the training images in {root} have shape {x_train.shape[1:]} but the test "
+            f"images have shape {x_test.shape[1:]} ({_image_files(name)}); a model cannot take "
+            "both")
     if config.get("train_limit"):
         keep = rng.permutation(len(x_train))[: config["train_limit"]]
         x_train, y_train = x_train[keep], y_train[keep]
@@ -152,6 +162,12 @@ def _downloadable(
     return _images(name, ((x_train, y_train), val, (x_test, y_test)), config, info)
 
 
+def _image_files(name: str) -> str:
+    if name == "cifar10":
+        return "data_batch_1..5 vs test_batch"
+    return "train-images-idx3-ubyte vs t10k-images-idx3-ubyte"
+
+
 def _mnist_loader(variant: str):
     def load(root: os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
         return load_mnist(root, split, variant=variant)
@@ -163,14 +179,19 @@ def _images(name: str, parts: tuple, config: dict, info: dict) -> Splits:
     """Standardize every channel with the training part's statistics."""
     (x_train, y_train), val, (x_test, y_test) = parts
     standardize = Standardize(axis=(0, 2, 3)).fit(x_train)
-    info = {**info, "standardize": standardize.to_config()}
+    info = {**info, "standardize": standardize.to_config(), "input_range": _range(x_train)}
     train = (standardize(x_train), y_train)
     test = (standardize(x_test), y_test)
     if val is not None:
         val = (standardize(val[0]), val[1])
-    num_classes = int(max(y_train.max(), y_test.max())) + 1
+    num_classes = NUM_CLASSES[name]
     return Splits(name, "classification", train, val, test, num_classes,
                   tuple(x_train.shape[1:]), info)
+
+
+def _range(x: np.ndarray) -> list[float]:
+    """``[min, max]`` of the training inputs (``predict`` warns on inputs far outside it)."""
+    return [float(x.min()), float(x.max())] if x.size else [0.0, 0.0]
 
 
 def _text(config: dict, rng: np.random.Generator) -> Splits:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nnblocks.data.errors import DataFormatError, DatasetNotFoundError
+from nnblocks.data.idx import check_labels
 from nnblocks.data.safe_pickle import safe_loads
 
 CIFAR10_CLASSES = (
@@ -46,7 +47,12 @@ def parse_cifar_batch(data: bytes, name: str = "<bytes>") -> tuple[np.ndarray, n
             f"{name}: 'data' has shape {images.shape} for {len(labels)} labels; "
             "expected (N, 3072)"
         )
-    return images.astype(np.uint8).reshape(-1, 3, 32, 32), np.asarray(labels, dtype=np.int64)
+    try:
+        labels = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise DataFormatError(f"{name}: 'labels' must be integers") from None
+    check_labels(labels, len(CIFAR10_CLASSES), name)
+    return images.astype(np.uint8).reshape(-1, 3, 32, 32), labels
 
 
 def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

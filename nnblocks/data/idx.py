@@ -8,6 +8,7 @@ C order. Source: http://yann.lecun.com/exdb/mnist/ ("THE IDX FILE FORMAT").
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -53,7 +54,7 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise DataFormatError(f"{name}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", data[4:header_end])
     dtype = IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize       # Python ints: no int64 overflow
     got = len(data) - header_end
     if got != expected:
         problem = "truncated" if got < expected else "has trailing bytes"
@@ -128,4 +129,21 @@ def load_mnist(
             f"{variant}: {paths[0]} has shape {images.shape} and {paths[1]} has shape "
             f"{labels.shape}; expected (N, H, W) images and N labels"
         )
+    check_labels(labels, 10, f"{variant}: {paths[1]}")
     return images, labels
+
+
+def check_labels(labels: np.ndarray, num_classes: int, name: str) -> None:
+    """``DataFormatError`` naming ``name`` when there are no labels, or one is not an integer
+    class index in ``0 .. num_classes - 1`` (the first bad index is given)."""
+    if labels.size == 0:
+        raise DataFormatError(f"{name}: no examples (0 labels)")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DataFormatError(f"{name}: labels must be integers, got dtype {labels.dtype}")
+    bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
+    if bad.size:
+        i = int(bad[0])
+        raise DataFormatError(
+            f"{name}: label {int(labels[i])} at index {i} is not a class index 0..{num_classes - 1}"
+            f" ({bad.size} bad labels; the dataset has {num_classes} classes)"
+        )

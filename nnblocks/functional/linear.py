@@ -7,6 +7,7 @@ flattened into one batch axis so the work is a single GEMM.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,8 @@ class Linear(Block):
         _check_features("linear", x, weight.shape[1], weight)
         _check_dtype("linear", x, weight)
         _check_bias("linear", bias, weight.shape[:1])
-        x2 = x.reshape(-1, weight.shape[1])                      # (M, in)
+        rows = math.prod(x.shape[:-1])                           # M (explicit: in may be 0)
+        x2 = x.reshape(rows, weight.shape[1])                    # (M, in)
         y = _matmul(x2, weight.T)                                # (M, out)
         if bias is not None:
             y += bias
@@ -86,7 +88,7 @@ class Linear(Block):
     def backward(saved: tuple, gy: Array, needs_grad: tuple[bool, ...] = (True, True, True)
                  ) -> tuple[Array | None, Array | None, Array | None]:
         x2, weight, has_bias = saved
-        gy2 = gy.reshape(-1, weight.shape[0])                    # (M, out)
+        gy2 = gy.reshape(x2.shape[0], weight.shape[0])           # (M, out)
         gx = gw = gb = None
         if needs_grad[0]:
             gx = _matmul(gy2, weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)

@@ -62,6 +62,21 @@ def _classes_back(g: Array, ndim: int) -> Array:
     return np.moveaxis(g, -1, 1) if ndim >= 2 else g
 
 
+def _weighted_log_sum(q: Array, logp: Array) -> Array:
+    r""":math:`-\sum_c q_{\dots c} \log p_{\dots c}` over the last axis, where a term with
+    :math:`q = 0` is 0 even when :math:`\log p = -\infty` (a masked logit).
+
+    IEEE arithmetic makes :math:`0 \cdot (-\infty)` NaN; the loss's limit is 0
+    (:math:`t \log p \to 0`), which is what PyTorch returns for class-index targets.
+    """
+    if np.isfinite(logp).all():
+        terms = q * logp                                         # (*batch, C)
+    else:
+        with np.errstate(invalid="ignore"):
+            terms = np.where(q == 0, 0.0, q * logp).astype(logp.dtype, copy=False)
+    return -terms.sum(axis=-1)                                   # batch
+
+
 def _check_weight(name: str, weight: Array | None, c: int, dtype: Any) -> Array | None:
     if weight is None:
         return None
@@ -141,7 +156,13 @@ class CrossEntropy(Block):
 
     Numerics:
         The log-softmax is shifted by the maximum score, so logits of :math:`\pm 10^4` give
-        finite losses and gradients.
+        finite losses and gradients. A masked logit (:math:`-\infty`) has
+        :math:`\log p = -\infty`; its term :math:`0 \cdot (-\infty)` counts as 0 for an
+        effective target :math:`q_{nc} = 0` (the limit of :math:`t \log t`-style terms), so class
+        weights, spatial inputs, ``ignore_index`` and label smoothing give PyTorch's finite loss.
+        Where :math:`q_{nc} > 0` the loss is :math:`+\infty`, as PyTorch's. For probability
+        targets PyTorch returns NaN in that case; we return the limit (the loss of a logit of
+        :math:`-10^{30}`).
     """
 
     @staticmethod
@@ -171,7 +192,7 @@ class CrossEntropy(Block):
             raise TypeError(f"{name}: target must hold class indices (integers) or class "
                             f"probabilities (floats), got dtype {target.dtype}")
         logp = log_softmax_array(z, -1)                          # (*batch, C)
-        losses = -(q * logp).sum(axis=-1)                        # batch
+        losses = _weighted_log_sum(q, logp)                      # batch
         y = _reduce(losses, reduction, denominator)
         scale = (1.0 - label_smoothing) if soft else None        # dL/dt needs it
         return y, (logp, q, weight, scale, reduction, denominator, x.ndim)
@@ -238,6 +259,10 @@ class NLLLoss(Block):
     Shapes:
         x: ``(N, C, *d)`` or ``(C,)`` log-probabilities; target: ``(N, *d)`` (or ``()``),
         integer; weight: ``(C,)`` or None; y: ``()``, or ``(N, *d)`` with ``reduction='none'``.
+
+    Numerics:
+        Masked log-probabilities (:math:`-\infty`) of classes that are not the target contribute
+        0, not :math:`0 \cdot (-\infty) = ` NaN, as in PyTorch.
     """
 
     @staticmethod
@@ -253,7 +278,7 @@ class NLLLoss(Block):
         weight = _check_weight(name, weight, z.shape[-1], x.dtype)
         q, denominator = _index_targets(name, x.shape, z.shape, target, weight, ignore_index,
                                         0.0, x.dtype)
-        losses = -(q * z).sum(axis=-1)                           # batch
+        losses = _weighted_log_sum(q, z)                         # batch
         return _reduce(losses, reduction, denominator), (q, reduction, denominator, x.ndim)
 
     @staticmethod

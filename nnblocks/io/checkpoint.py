@@ -144,15 +144,25 @@ def read_manifest(path: str | os.PathLike) -> tuple[dict[str, Any], Any]:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         data = path.read_bytes()
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read the checkpoint ({e.strerror or e})") from None
+    if not data.startswith(_ZIP_MAGIC):
+        # NumPy would try the other formats it knows and end up suggesting allow_pickle=True:
+        # never advice to give about a damaged file
+        raise CheckpointError(f"{path}: not a readable checkpoint (not an .npz file: it starts "
+                              f"with {data[:4]!r}, expected {_ZIP_MAGIC!r}; corrupt or "
+                              "truncated?)")
+    try:
         damaged = _damaged_entry(data)
         store = np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as e:                   # zipfile and NumPy raise many kinds on bad bytes
         raise CheckpointError(
-            f"{path}: not a readable checkpoint (corrupt or truncated .npz file: {e})"
+            f"{path}: not a readable checkpoint (corrupt or truncated .npz file: "
+            f"{_printable(e)})"
         ) from None
     if damaged is not None:
         raise CheckpointError(
-            f"{path}: not a readable checkpoint (corrupt .npz file: entry '{damaged}' fails "
+            f"{path}: not a readable checkpoint (corrupt .npz file: entry {damaged!r} fails "
             "its CRC-32 check)"
         )
     if not hasattr(store, "files") or MANIFEST not in store.files:
@@ -172,6 +182,19 @@ def read_manifest(path: str | os.PathLike) -> tuple[dict[str, Any], Any]:
     return manifest, store
 
 
+#: the first bytes of a zip archive (a local file header), hence of every .npz file
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _printable(error: Exception) -> str:
+    """An error's message with control characters escaped (a corrupt entry name can hold
+    newlines) and without NumPy's advice to load with ``allow_pickle=True``."""
+    text = str(error)
+    if "pickle" in text:
+        return f"{type(error).__name__} while decoding an entry"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _damaged_entry(data: bytes) -> str | None:
     """The first zip entry whose CRC-32 does not match its bytes, or None.
 
@@ -184,12 +207,12 @@ def _damaged_entry(data: bytes) -> str | None:
 
 
 def _read_entry(path: Path, store: Any, name: str) -> np.ndarray:
-    if name not in store.files:
-        raise CheckpointError(f"{path}: the checkpoint lacks the array entry '{name}'")
+    if not isinstance(name, str) or name not in store.files:
+        raise CheckpointError(f"{path}: the checkpoint lacks the array entry {name!r}")
     try:
         return store[name]
     except Exception as e:                   # the bytes passed the CRC check: a bad .npy entry
-        raise CheckpointError(f"{path}: entry '{name}' is corrupt ({e})") from None
+        raise CheckpointError(f"{path}: entry {name!r} is corrupt ({_printable(e)})") from None
 
 
 def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -197,9 +220,14 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     manifest, store = read_manifest(path)
     arrays = {name: _read_entry(path, store, name) for name in array_names(manifest)}
+    _check_manifest_types(path, manifest)
     sections = {}
     for key in ("model", "optimizer", "scheduler", "loader", "rng", "config", "metrics", "extra"):
-        sections[key] = unflatten(manifest.get(key), arrays)
+        try:
+            sections[key] = unflatten(manifest.get(key), arrays)
+        except (KeyError, TypeError, IndexError, ValueError) as e:
+            raise CheckpointError(f"{path}: manifest field {key!r} is malformed "
+                                  f"({type(e).__name__}: {_printable(e)})") from None
     return Checkpoint(
         path=path,
         version=manifest["version"],
@@ -214,6 +242,27 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
         extra=sections["extra"],
         manifest=manifest,
     )
+
+
+#: manifest fields and the JSON types they must have (or null, or absent); the saved states
+#: are checked when they are restored into their objects
+_MANIFEST_TYPES = {"epoch": (int,), "config": (dict,), "metrics": (dict,), "extra": (dict,)}
+
+
+def _check_manifest_types(path: Path, manifest: dict[str, Any]) -> None:
+    """:class:`CheckpointError` naming the first manifest field of the wrong type."""
+    for key, types in _MANIFEST_TYPES.items():
+        value = manifest.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise CheckpointError(
+                f"{path}: manifest field {key!r} is {value!r:.60} ({type(value).__name__}), "
+                f"expected {' or '.join(t.__name__ for t in types)} or null"
+            )
+    epoch = manifest.get("epoch")
+    if epoch is not None and epoch < 0:
+        raise CheckpointError(f"{path}: manifest field 'epoch' is {epoch}, expected >= 0")
 
 
 def load_checkpoint(
@@ -244,7 +293,7 @@ def check_model_state(path: Path, state: dict[str, np.ndarray] | None, model: An
         raise CheckpointError(f"{path}: the saved model state is a {type(state).__name__}, "
                               "expected a mapping of names to arrays")
     own = {k: np.shape(v) for k, v in model.state_dict().items()}
-    saved = {k: np.shape(v) for k, v in state.items()}
+    saved = {_shown(k): np.shape(v) for k, v in state.items()}      # names from the file
     missing = [k for k in own if k not in saved]
     unexpected = [k for k in saved if k not in own]
     wrong = [f"{k}: saved {saved[k]}, model {own[k]}" for k in own
@@ -272,6 +321,12 @@ def _load_state(path: Path, name: str, target: Any, state: Any) -> None:
         raise CheckpointError(
             f"{path}: the saved {name} state does not fit this {type(target).__name__} ({e})"
         ) from None
+
+
+def _shown(name: Any) -> str:
+    """A name read from a file, as it may be shown in a one-line error: itself when printable,
+    else its ``repr`` (no raw control characters or newlines)."""
+    return name if isinstance(name, str) and name.isprintable() else repr(name)
 
 
 def _few(items: list[str], limit: int = 4) -> str:

@@ -44,6 +44,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from nnblocks.kernels import interrupt as _interrupt
+
 _state: dict[str, Any] = {
     "have": None,          # None: not probed yet; else whether `import numba` works
     "enabled": os.environ.get("NNBLOCKS_DISABLE_NUMBA", "") not in ("1", "true", "True", "yes"),
@@ -105,7 +107,14 @@ class Kernel:
             options = {"cache": True, "nogil": True, "error_model": "numpy", **self.options}
             compiled = numba.njit(**options)(self.py_func)
             self._compiled = compiled
-        return compiled(*args)
+        try:
+            return compiled(*args)
+        finally:
+            if _interrupt.pending():                # Ctrl-C during the compilation
+                _interrupt.raise_pending()
+
+
+_interrupt.defer_inside(Kernel.__call__.__code__)
 
 
 def kernel(py_func: Callable[..., Any] | None = None, **options: Any) -> Any:

@@ -13,6 +13,7 @@ from nnblocks.functional.im2col import as_tuple
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.sizes import size_argument
 
 
 class _ConvNd(Module):
@@ -27,6 +28,9 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         n = self.dims
+        in_channels = size_argument(name, "in_channels", in_channels, minimum=0)
+        out_channels = size_argument(name, "out_channels", out_channels, minimum=0)
+        groups = size_argument(name, "groups", groups)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide both in_channels="
                              f"{in_channels} and out_channels={out_channels}")

@@ -12,6 +12,7 @@ from nnblocks.functional.linear import linear, maxout_linear
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.sizes import size_argument
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -67,8 +68,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
                  dtype: Any = None, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = size_argument("Linear", "in_features", in_features, minimum=0)
+        self.out_features = size_argument("Linear", "out_features", out_features, minimum=0)
         dtype = _dtype(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
@@ -113,11 +114,9 @@ class Maxout(Module):
     def __init__(self, in_features: int, out_features: int, num_pieces: int, bias: bool = True,
                  *, dtype: Any = None, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if num_pieces < 1:
-            raise ValueError(f"Maxout: num_pieces must be >= 1, got {num_pieces}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self.num_pieces = int(num_pieces)
+        self.in_features = size_argument("Maxout", "in_features", in_features, minimum=0)
+        self.out_features = size_argument("Maxout", "out_features", out_features, minimum=0)
+        self.num_pieces = size_argument("Maxout", "num_pieces", num_pieces)
         dtype = _dtype(dtype)
         shape = (self.out_features, self.num_pieces, self.in_features)
         self.weight = Parameter(np.empty(shape, dtype=dtype))

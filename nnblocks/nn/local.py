@@ -13,6 +13,7 @@ from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.sizes import size_argument
 
 
 class _LocallyConnectedNd(Module):
@@ -24,8 +25,8 @@ class _LocallyConnectedNd(Module):
         super().__init__()
         name = type(self).__name__
         n = self.dims
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = size_argument(type(self).__name__, "in_channels", in_channels)
+        self.out_channels = size_argument(type(self).__name__, "out_channels", out_channels)
         self.input_size = as_tuple(input_size, n, "input_size", name)
         self.kernel_size = as_tuple(kernel_size, n, "kernel_size", name)
         self.stride = as_tuple(stride, n, "stride", name)

@@ -18,6 +18,10 @@ class Module:
     Assigning a :class:`Parameter` or a :class:`Module` to an attribute registers it;
     :meth:`register_buffer` registers state that is saved but not trained (e.g. BatchNorm's
     running statistics). Subclasses implement :meth:`forward`; call the module itself.
+
+    Inputs: a :class:`~nnblocks.core.Tensor`, or a NumPy array (taken as a tensor that needs no
+    gradient, as blocks take arrays). A Python list or tuple as the input is refused with a
+    ``TypeError`` saying to wrap it with ``nb.tensor`` (its dtype would be a guess).
     """
 
     training: bool
@@ -91,6 +95,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], (list, tuple)):      # NumPy arrays are accepted
+            raise TypeError(
+                f"{type(self).__name__}: input must be a Tensor or a NumPy array, got a "
+                f"{type(args[0]).__name__}; wrap it with nb.tensor(...)"
+            )
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ traversal
@@ -266,3 +275,4 @@ def _to_array(value: Any) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):      # a torch.Tensor
         return np.asarray(value.detach().cpu().numpy())
     return np.asarray(value)
+

@@ -14,6 +14,7 @@ from nnblocks.core import DEFAULT_DTYPE, Tensor
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
 from nnblocks.nn.module import Module
 from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.sizes import size_argument
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -93,7 +94,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, *, bias: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_features = int(num_features)
+        self.num_features = size_argument(type(self).__name__, "num_features", num_features,
+                                          minimum=0)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -186,6 +188,8 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, *, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
+        num_groups = size_argument("GroupNorm", "num_groups", num_groups)
+        num_channels = size_argument("GroupNorm", "num_channels", num_channels, minimum=0)
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels={num_channels} must be divisible by "

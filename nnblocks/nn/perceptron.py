@@ -12,6 +12,7 @@ from nnblocks.functional.linear import perceptron
 from nnblocks.nn.linear import check_features
 from nnblocks.nn.module import Module
 from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.sizes import size_argument
 
 
 class Perceptron(Module):
@@ -63,7 +64,7 @@ class Perceptron(Module):
     def __init__(self, in_features: int, threshold: float = 0.0, *, dtype: Any = None) -> None:
         super().__init__()
         dtype = DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
-        self.in_features = int(in_features)
+        self.in_features = size_argument("Perceptron", "in_features", in_features)
         self.threshold = float(threshold)
         self.weight = Parameter(np.zeros(self.in_features, dtype=dtype), requires_grad=False)
         self.bias = Parameter(np.zeros((), dtype=dtype), requires_grad=False)

@@ -14,6 +14,8 @@ BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{r
 
 #: width used when the terminal reports none (a pseudo-terminal of size 0, as ``script`` makes)
 FALLBACK_COLUMNS = 80
+#: height given to tqdm in that case: from a height of 0 it derives -1 rows and draws nothing
+FALLBACK_ROWS = 24
 
 
 class EpochBar:
@@ -35,7 +37,8 @@ class EpochBar:
             self.bar = tqdm(
                 total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
                 file=sys.stderr, bar_format=BAR_FORMAT, dynamic_ncols=columns is None,
-                ncols=columns, mininterval=self.REFRESH_SECONDS,
+                ncols=columns, nrows=None if columns is None else FALLBACK_ROWS,
+                mininterval=self.REFRESH_SECONDS,
             )
         self.start = time.perf_counter()
         self.last_refresh = 0.0

@@ -105,12 +105,12 @@ def test_resume_refuses_what_it_cannot_do(tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert main(["train", "--resume", str(run), "--epochs", "1"]) == 1
     assert "already trained 2 epochs" in capsys.readouterr().err
-    import nnblocks.cli.train as cli_train
+    import nnblocks.cli.rundir as cli_rundir
 
     def read_only(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cli_train.tempfile, "TemporaryFile", read_only)  # the run's directory
+    monkeypatch.setattr(cli_rundir.tempfile, "TemporaryFile", read_only)  # the run's directory
     assert main(["train", "--resume", str(run), "--epochs", "3"]) == 1
     err = capsys.readouterr().err
     assert err == f"nnblocks: error: cannot write to the output directory {run}: " \
