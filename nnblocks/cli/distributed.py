@@ -93,7 +93,7 @@ def run_distributed(args: argparse.Namespace, started: float) -> int:
 
 
 def _train(args: argparse.Namespace, started: float) -> int:
-    from nnblocks.cli.train import build_config, finish, prepare_out_dir
+    from nnblocks.cli.train import build_config, finish
 
     limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the whole run
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -107,7 +107,7 @@ def _train(args: argparse.Namespace, started: float) -> int:
         saved = (ckpt.extra or {}).get("callbacks")
     else:
         config = build_config(args)
-        out = Path(_broadcast_text(str(prepare_out_dir(args.out, config)) if rank == 0 else ""))
+        out = Path(_broadcast_text(_new_out_dir(args, config) if rank == 0 else ""))
         run = _build(config, complete=False, download=args.download, quiet=args.quiet)
         start_epoch, history, saved = 0, [], None
     config = run.config
@@ -185,7 +185,7 @@ def _read_resume(args: argparse.Namespace) -> tuple:
                        "resumes from the end of an epoch")
     out = Path(args.out or str(resume.parent))
     if dist.get_rank() == 0:
-        out = prepare_out_dir(str(out), config)
+        out = prepare_out_dir(str(out), config, resuming=resume).path
     dist.barrier()
     return config, out, ckpt
 
@@ -201,3 +201,13 @@ def _broadcast_text(text: str) -> str:
     dist.broadcast(buffer, src=0)
     return view.tobytes().rstrip(b"\0").decode()
 
+
+def _new_out_dir(args: Any, config: dict) -> str:
+    """Rank 0's run directory for a new run (refused when non-empty unless ``--overwrite``)."""
+    from nnblocks.cli.train import prepare_out_dir
+
+    overwrite = bool(getattr(args, "overwrite", False))
+    rundir = prepare_out_dir(args.out, config, overwrite=overwrite)
+    if overwrite:
+        rundir.clear_run_files()
+    return str(rundir.path)
