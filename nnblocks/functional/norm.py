@@ -282,6 +282,20 @@ class LayerNorm(Block):
 # ---------------------------------------------------------------------- Tensor-level wrappers
 
 
+def update_running_stats(running_mean: Array | None, running_var: Array | None, mean: Array,
+                         var: Array, m: int, momentum: float) -> None:
+    r"""Exponential moving averages, in place: :math:`\hat\mu \leftarrow (1 - a)\hat\mu + a\mu`
+    and the running variance with the **unbiased** batch variance :math:`\sigma^2 m / (m - 1)`
+    (``m`` values per channel), as PyTorch's batch norm."""
+    momentum = float(momentum)
+    if running_mean is not None:
+        running_mean *= 1.0 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1.0 - momentum
+        running_var += (momentum * m / (m - 1)) * var
+
+
 def batch_norm(
     x: Any,
     running_mean: Array | None,
@@ -305,14 +319,8 @@ def batch_norm(
         y, mean, var = BatchNorm.apply(x, weight, bias, eps=eps)
         if running_mean is not None or running_var is not None:
             data = getattr(x, "data", x)
-            m = data.size // data.shape[1]
-            momentum = float(momentum)
-            if running_mean is not None:
-                running_mean *= 1.0 - momentum
-                running_mean += momentum * mean.data
-            if running_var is not None:
-                running_var *= 1.0 - momentum
-                running_var += (momentum * m / (m - 1)) * var.data
+            update_running_stats(running_mean, running_var, mean.data, var.data,
+                                 data.size // data.shape[1], momentum)
         return y
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")

@@ -37,7 +37,13 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.norm import _affine, _affine_grads, _channel_shape, _check_channels
+from nnblocks.functional.norm import (
+    _affine,
+    _affine_grads,
+    _channel_shape,
+    _check_channels,
+    update_running_stats,
+)
 
 Array = np.ndarray
 Reduce = Callable[[Array], Array]
@@ -110,12 +116,6 @@ def sync_batch_norm(x: Any, running_mean: Array | None, running_var: Array | Non
     global mean and the **unbiased** global variance :math:`\sigma^2 M / (M - 1)`, as
     :func:`~nnblocks.functional.norm.batch_norm` does for one process."""
     y, mean, var, count = SyncBatchNorm.apply(x, weight, bias, eps=eps, reduce=reduce)
-    m = float(count.data)
-    momentum = float(momentum)
-    if running_mean is not None:
-        running_mean *= 1.0 - momentum
-        running_mean += momentum * mean.data
-    if running_var is not None:
-        running_var *= 1.0 - momentum
-        running_var += (momentum * m / (m - 1)) * var.data
+    update_running_stats(running_mean, running_var, mean.data, var.data, float(count.data),
+                         momentum)
     return y
