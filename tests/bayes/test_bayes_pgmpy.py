@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 
+from benchmarks.bayes import to_pgmpy  # the one converter, shared with the benchmark
 from nnblocks.bayes import (
     BayesNet,
     FactorTooLargeError,
@@ -34,35 +35,10 @@ with warnings.catch_warnings():
         import pgmpy  # CI must have the reference implementation: fail loudly
     else:
         pgmpy = pytest.importorskip("pgmpy")
-    from pgmpy.factors.discrete import TabularCPD
     from pgmpy.inference import VariableElimination
-    from pgmpy.models import DiscreteBayesianNetwork
     from pgmpy.readwrite import BIFReader
 
 DATA = pathlib.Path(__file__).parent / "data"
-
-
-def to_pgmpy(net: BayesNet) -> DiscreteBayesianNetwork:
-    """Our layout (parents..., child) -> pgmpy's (child, parent configurations)."""
-    model = DiscreteBayesianNetwork()
-    model.add_nodes_from(net.nodes)
-    model.add_edges_from(net.edges)
-    for node in net.nodes:
-        cpt = net.cpt(node)
-        values = np.moveaxis(cpt.values, -1, 0).reshape(len(cpt.states), -1)
-        names = {p: list(net.states(p)) for p in cpt.parents}
-        names[node] = list(cpt.states)
-        model.add_cpds(
-            TabularCPD(
-                node,
-                len(cpt.states),
-                values,
-                evidence=list(cpt.parents) or None,
-                evidence_card=[net.cardinality(p) for p in cpt.parents] or None,
-                state_names=names,
-            )
-        )
-    return model
 
 
 def pgmpy_posterior(model, variable: str, evidence: dict, states: tuple[str, ...]) -> np.ndarray:
