@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Tensor
+from nnblocks.core.dtypes import check_device, is_device
 from nnblocks.nn.parameter import Parameter
 
 
@@ -166,8 +167,24 @@ class Module:
             p.requires_grad = requires_grad
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast every floating parameter and buffer to ``dtype`` in place; returns self."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``, as PyTorch:
+        cast every floating parameter and buffer to the dtype in place; the device must be the
+        CPU (any other raises RuntimeError, see :mod:`nnblocks.core.dtypes`). Returns self."""
+        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if is_device(arg):
+                device = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                dtype = arg
+        check_device(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         for m in self.modules():
             for p in m._parameters.values():
@@ -178,6 +195,14 @@ class Module:
                 if b is not None and np.issubdtype(b.dtype, np.floating):
                     m._buffers[name] = b.astype(dtype)
         return self
+
+    def cpu(self) -> Module:
+        """Self: the module is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        """Refused: nnblocks runs on the CPU."""
+        return self.to("cuda")
 
     def double(self) -> Module:
         return self.to(np.float64)

@@ -109,3 +109,18 @@ def test_one_hot_matches_torch(rng, torch) -> None:
         F.one_hot(nb.tensor([4]), 3)
     with pytest.raises(RuntimeError, match="non-negative"):
         F.one_hot(nb.tensor([-1]))
+
+
+def test_module_to_takes_devices_dtypes_and_tensors_as_pytorch() -> None:
+    layer = nn.Linear(2, 3)
+    assert layer.to("cpu") is layer and layer.cpu() is layer
+    assert layer.to(nb.device("cpu")).weight.dtype == np.float32
+    assert layer.to(nb.device("cpu"), nb.float64).weight.dtype == np.float64
+    assert layer.to(nb.zeros(1, dtype=nb.float32)).bias.dtype == np.float32
+    assert layer.to(dtype=nb.double, non_blocking=True).weight.dtype == np.float64
+    with pytest.raises(RuntimeError, match="Linear.to: nnblocks runs on the CPU; got 'cuda'"):
+        layer.to("cuda")
+    with pytest.raises(RuntimeError, match="nnblocks runs on the CPU; got 'cuda'"):
+        layer.cuda()
+    with pytest.raises(TypeError, match="unexpected arguments \\['memory'\\]"):
+        layer.to(memory=1)
