@@ -144,16 +144,17 @@ def _make_block(cls: type[Function]) -> type[Block]:
     name = cls.__name__
 
     class FunctionBlock(Block, register=False):
-        wants_needs_grad = True
+        takes_needs_input_grad = True
 
         @staticmethod
-        def forward(*arrays: Any, ctx: FunctionCtx, outputs: tuple, multi: bool) -> Any:
+        def forward(*arrays: Any, ctx: FunctionCtx, outputs: tuple, multi: bool,
+                    needs_input_grad: tuple) -> Any:
             ys = tuple(o.data for o in outputs)
-            return (ys if multi else ys[0]), (ctx, len(arrays))
+            return (ys if multi else ys[0]), (ctx, len(arrays), needs_input_grad)
 
         @staticmethod
-        def backward(saved: Any, gy: Any, needs_grad: tuple) -> tuple:
-            ctx, n_inputs = saved
+        def backward(saved: Any, gy: Any) -> tuple:
+            ctx, n_inputs, needs_input_grad = saved
             grads_out = gy if isinstance(gy, tuple) else (gy,)
             with no_grad():
                 result = cls.backward(ctx, *(Tensor(g) for g in grads_out))
@@ -165,7 +166,7 @@ def _make_block(cls: type[Function]) -> type[Block]:
                 )
             out = []
             for i, g in enumerate(grads):
-                if g is None or not needs_grad[i]:
+                if g is None or not needs_input_grad[i]:
                     out.append(None)
                     continue
                 array = g.data if isinstance(g, Tensor) else np.asarray(g)

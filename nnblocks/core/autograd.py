@@ -107,7 +107,7 @@ def _leaf_uses(order: list[Node]) -> dict[int, int]:
     """id(leaf) -> how many (node, input) pairs of ``order`` will send it a gradient."""
     uses: dict[int, int] = {}
     for node in order:
-        for x, needed in zip(node.inputs, node.needs_grad):
+        for x, needed in zip(node.inputs, node.needs_input_grad):
             if x is not None and needed and x._node is None:
                 uses[id(x)] = uses.get(id(x), 0) + 1
     return uses
@@ -125,12 +125,12 @@ def _topological_order(root: Node) -> list[Node]:
     while stack:
         node, i = stack.pop()
         inputs = node.inputs
-        needs_grad = node.needs_grad
+        needs = node.needs_input_grad
         n = len(inputs)
         while i < n:
             x = inputs[i]
             i += 1
-            if x is None or not needs_grad[i - 1]:
+            if x is None or not needs[i - 1]:
                 continue
             child = x._node
             if child is not None and child not in visited:
@@ -239,10 +239,7 @@ def backward(
             )
         else:
             gy = slot[0]
-        if block.wants_needs_grad:                     # lets it skip unneeded gradients
-            gxs = block.backward(node.saved, gy, node.needs_grad)
-        else:
-            gxs = block.backward(node.saved, gy)
+        gxs = block.backward(node.saved, gy)
         if not isinstance(gxs, tuple) or len(gxs) < len(node.inputs):
             raise TypeError(
                 f"{block.__name__}.backward must return a tuple of one gradient per input "
@@ -252,10 +249,10 @@ def backward(
         if not retain_graph:
             node.saved = None                          # free memory now
             node.freed = True
-        needs_grad = node.needs_grad
+        needs = node.needs_input_grad
         for i, x in enumerate(node.inputs):
             g = gxs[i]
-            if g is None or not needs_grad[i]:
+            if g is None or not needs[i]:
                 continue
             data = x.data
             if type(g) is not np.ndarray or g.shape != data.shape or g.dtype != data.dtype:
@@ -286,7 +283,7 @@ def backward(
 def _release_leaves(node: Node, pending: dict[int, int], leaf_grads: dict[int, list]) -> None:
     """Count ``node``'s uses of leaves as done; add each leaf whose gradient is now final to
     its ``.grad`` and call its post-accumulate hooks."""
-    for x, needed in zip(node.inputs, node.needs_grad):
+    for x, needed in zip(node.inputs, node.needs_input_grad):
         if x is None or not needed or x._node is not None:
             continue
         key = id(x)

@@ -13,9 +13,12 @@ respect to its parameters are one mechanism. :meth:`Block.apply` is the bridge t
 A block with several outputs returns a tuple ``y`` from ``forward`` and receives a tuple ``gy``
 (one array per output, zeros where an output got no gradient) in ``backward``.
 
-A block that sets ``wants_needs_grad = True`` gets a third argument,
-``backward(saved, gy, needs_grad)``: one bool per input, so it can skip work for inputs that need
-no gradient (the first layer of a network needs none w.r.t. the data).
+Which inputs need a gradient has one name everywhere, PyTorch's ``needs_input_grad``: one bool
+per input (the :class:`Node` attribute, and ``ctx.needs_input_grad`` of
+:class:`nnblocks.autograd.Function`). A block that sets ``takes_needs_input_grad = True`` receives
+it as a keyword of ``forward`` (all False when nothing is recorded), keeps in ``saved`` what its
+backward will need, and skips the rest: the first layer of a network needs no gradient w.r.t.
+the data, so its backward skips one GEMM and its forward keeps no im2col matrix for it.
 """
 
 from __future__ import annotations
@@ -44,20 +47,21 @@ class Node:
         block: the :class:`Block` subclass that was applied.
         saved: what its ``forward`` returned for ``backward`` (``None`` once freed).
         inputs: the input tensors (``None`` for constants).
-        needs_grad: for each input, whether a gradient must flow to it.
+        needs_input_grad: for each input, whether a gradient must flow to it.
         out_meta: ``(shape, dtype)`` of each output, to build zero gradients for unused outputs.
         multi: whether ``forward`` returned a tuple of outputs.
         freed: whether ``saved`` was released by a backward pass without ``retain_graph``.
         retained: output tensors whose ``.grad`` is kept (``Tensor.retain_grad``), or None.
     """
 
-    __slots__ = ("block", "saved", "inputs", "needs_grad", "out_meta", "multi", "freed", "retained")
+    __slots__ = ("block", "saved", "inputs", "needs_input_grad", "out_meta", "multi", "freed",
+                 "retained")
 
-    def __init__(self, block, saved, inputs, needs_grad, out_meta, multi):
+    def __init__(self, block, saved, inputs, needs_input_grad, out_meta, multi):
         self.block = block
         self.saved = saved
         self.inputs = inputs
-        self.needs_grad = needs_grad
+        self.needs_input_grad = needs_input_grad
         self.out_meta = out_meta
         self.multi = multi
         self.freed = False
@@ -77,10 +81,11 @@ class Block:
     registry: ClassVar[dict[str, type[Block]]] = {}
     #: False for blocks that never produce gradients (comparisons): they are never recorded
     differentiable: ClassVar[bool] = True
-    #: True for blocks whose ``backward(saved, gy, needs_grad)`` takes a third argument, a tuple
-    #: of bools saying which inputs need a gradient, so it can skip the others and return None
-    #: for them (e.g. a network's first Linear or Conv2d needs no gradient w.r.t. its input)
-    wants_needs_grad: ClassVar[bool] = False
+    #: True for blocks whose ``forward`` takes the keyword ``needs_input_grad`` (a tuple of
+    #: bools, one per input; all False when the call is not recorded): the block saves what its
+    #: backward needs for those inputs only and returns None for the others (e.g. a network's
+    #: first LinearBlock or Conv2dBlock needs no gradient w.r.t. its input)
+    takes_needs_input_grad: ClassVar[bool] = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         # ``class X(Block, register=False)``: a block made at run time (the adapter of a
@@ -121,32 +126,35 @@ class Block:
             return tracer(cls, inputs, hyper)
         arrays = list(inputs)                          # what forward sees
         tensors = list(inputs)                         # what the node keeps (None: constant)
-        needs_grad = [False] * len(inputs)
+        needs_input_grad = [False] * len(inputs)
         any_grad = False
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 arrays[i] = x.data
                 if x._requires_grad:
-                    needs_grad[i] = any_grad = True
+                    needs_input_grad[i] = any_grad = True
             else:
                 tensors[i] = None
                 if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
                     arrays[i] = x.item()               # it never upcasts (float32 * np.float64)
-        y, saved = cls.forward(*arrays, **hyper)
-        multi = isinstance(y, tuple)
         record = any_grad and cls.differentiable and grad_mode.GRAD_ENABLED.get()
+        needs = tuple(needs_input_grad) if record else (False,) * len(inputs)
+        if cls.takes_needs_input_grad:
+            y, saved = cls.forward(*arrays, needs_input_grad=needs, **hyper)
+        else:
+            y, saved = cls.forward(*arrays, **hyper)
+        multi = isinstance(y, tuple)
         if not multi:
             if type(y) is not np.ndarray:
                 y = np.asarray(y)                      # NumPy scalars from full reductions
             if not record:
                 return Tensor._make(y, None, 0)
-            node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
-                        ((y.shape, y.dtype),), False)
+            node = Node(cls, saved, tuple(tensors), needs, ((y.shape, y.dtype),), False)
             return Tensor._make(y, node, 0)
         outs = tuple(np.asarray(o) for o in y)
         if not record:
             return tuple(Tensor._make(o, None, 0) for o in outs)
-        node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
+        node = Node(cls, saved, tuple(tensors), needs,
                     tuple((o.shape, o.dtype) for o in outs), True)
         return tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks import kernels
-from nnblocks.core import Block, Tensor, is_grad_enabled
+from nnblocks.core import Block, Tensor
 from nnblocks.functional.im2col import (
     Window,
     add_wide,
@@ -260,10 +260,12 @@ class Conv2dBlock(Block):
         :math:`H_o = \lfloor (H + p_t + p_b - d_h (k_h - 1) - 1) / s_h \rfloor + 1`.
 
     Hyper-parameters: ``stride``, ``padding`` (int, tuple, ``'valid'`` or ``'same'``),
-    ``dilation``, ``groups`` as in PyTorch; ``needs_input_grad`` (which of x, W, b will need a
-    gradient: without W's the im2col matrix is not kept; backward also skips what the engine's
-    ``needs_grad`` excludes); ``who`` (the name used in errors).
+    ``dilation``, ``groups`` as in PyTorch; ``who`` (the name used in errors). The engine passes
+    ``needs_input_grad`` (which of x, W, b need a gradient): without W's the im2col matrix is
+    not kept, and backward computes only those gradients.
     """
+
+    takes_needs_input_grad = True
 
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
@@ -276,13 +278,9 @@ class Conv2dBlock(Block):
         saved = (kept, weight, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved
 
-    wants_needs_grad = True
-
     @staticmethod
-    def backward(saved: tuple, gy: Array,
-                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
         kept, weight, win, groups, needs, unbatched, compiled = saved
-        needs = merge_needs(needs, needs_grad)
         gy4 = gy[None] if unbatched else gy                       # (N, O, Ho, Wo)
         gx, gw, gb = conv_backward(gy4, kept, compiled, weight, win, groups, needs)
         if unbatched and gx is not None:
@@ -299,6 +297,8 @@ class Conv1dBlock(Block):
         \rfloor + 1`.
     """
 
+    takes_needs_input_grad = True
+
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
                 padding: Any = 0, dilation: Any = 1, groups: int = 1,
@@ -313,13 +313,9 @@ class Conv1dBlock(Block):
         saved = (kept, w4, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved
 
-    wants_needs_grad = True
-
     @staticmethod
-    def backward(saved: tuple, gy: Array,
-                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
         kept, w4, win, groups, needs, unbatched, compiled = saved
-        needs = merge_needs(needs, needs_grad)
         gy4 = (gy[None] if unbatched else gy)[:, :, None, :]      # (N, O, 1, Lo)
         gx, gw, gb = conv_backward(gy4, kept, compiled, w4, win, groups, needs)
         if gx is not None:
@@ -330,22 +326,6 @@ class Conv1dBlock(Block):
 
 
 # ---------------------------------------------------------------------- wrappers
-def merge_needs(forward: Needs, backward: tuple[bool, ...] | None) -> Needs:
-    """Which of (x, W, b) get a gradient: what the wrapper announced to ``forward`` (it decides
-    what is saved) and, when the engine passes it, the node's ``needs_grad``."""
-    if backward is None:
-        return forward
-    return tuple(bool(f and b) for f, b in zip(forward, backward))
-
-
-def needs_input_grad(*inputs: Any) -> tuple[bool, ...]:
-    """For each input, whether backward must produce its gradient (recording and requires_grad).
-    """
-    if not is_grad_enabled():
-        return (False,) * len(inputs)
-    return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
-
-
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1, *, who: str = "conv2d") -> Tensor:
     """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (:class:`Conv2dBlock`).
@@ -358,8 +338,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
            [42., 50.]])
     """
     return Conv2dBlock.apply(input, weight, bias, stride=stride, padding=padding,
-                        dilation=dilation, groups=groups,
-                        needs_input_grad=needs_input_grad(input, weight, bias), who=who)
+                             dilation=dilation, groups=groups, who=who)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -372,8 +351,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     array([[[ 1.,  2.,  4., -8.]]])
     """
     return Conv1dBlock.apply(input, weight, bias, stride=stride, padding=padding,
-                        dilation=dilation, groups=groups,
-                        needs_input_grad=needs_input_grad(input, weight, bias), who=who)
+                             dilation=dilation, groups=groups, who=who)
 
 
 #: Sobel kernels as cross-correlation weights: horizontal change (x) and vertical change (y)

@@ -64,14 +64,15 @@ class LinearBlock(Block):
     Shapes:
         x: ``(*, in)``; weight: ``(out, in)``; bias: ``(out,)`` or None; y: ``(*, out)``.
 
-    Backward computes only the gradients the engine asks for (``needs_grad``): a network's first
-    layer gets no :math:`g_X` (its input is data), which saves one of the three GEMMs.
+    Backward computes only the gradients the engine asks for (``needs_input_grad``): a network's
+    first layer gets no :math:`g_X` (its input is data), which saves one of the three GEMMs.
     """
 
-    wants_needs_grad = True
+    takes_needs_input_grad = True
 
     @staticmethod
-    def forward(x: Array, weight: Array, bias: Array | None = None) -> tuple[Array, tuple]:
+    def forward(x: Array, weight: Array, bias: Array | None = None,
+                needs_input_grad: tuple[bool, ...] = (True, True, True)) -> tuple[Array, tuple]:
         if weight.ndim != 2:
             raise ValueError(f"linear: weight must be (out, in), got shape {weight.shape}")
         _check_features("linear", x, weight.shape[1], weight)
@@ -82,19 +83,19 @@ class LinearBlock(Block):
         y = _matmul(x2, weight.T)                                # (M, out)
         if bias is not None:
             y += bias
-        return y.reshape(*x.shape[:-1], weight.shape[0]), (x2, weight, bias is not None)
+        saved = (x2, weight, bias is not None, needs_input_grad)
+        return y.reshape(*x.shape[:-1], weight.shape[0]), saved
 
     @staticmethod
-    def backward(saved: tuple, gy: Array, needs_grad: tuple[bool, ...] = (True, True, True)
-                 ) -> tuple[Array | None, Array | None, Array | None]:
-        x2, weight, has_bias = saved
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, Array | None, Array | None]:
+        x2, weight, has_bias, needs = saved
         gy2 = gy.reshape(x2.shape[0], weight.shape[0])           # (M, out)
         gx = gw = gb = None
-        if needs_grad[0]:
+        if needs[0]:
             gx = _matmul(gy2, weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
-        if needs_grad[1]:
+        if needs[1]:
             gw = _matmul(gy2.T, x2)                              # (out, in)
-        if has_bias and needs_grad[2]:
+        if has_bias and needs[2]:
             gb = gy2.sum(axis=0)                                 # (out,)
         return gx, gw, gb
 

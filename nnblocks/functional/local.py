@@ -20,8 +20,6 @@ from nnblocks.functional.conv import (
     Needs,
     batched,
     check_float,
-    merge_needs,
-    needs_input_grad,
 )
 from nnblocks.functional.im2col import (
     Window,
@@ -133,6 +131,8 @@ class LocallyConnected2dBlock(Block):
         b: ``(O, H_o, W_o)`` or None; y: ``(N, O, H_o, W_o)``.
     """
 
+    takes_needs_input_grad = True
+
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
                 padding: Any = 0, needs_input_grad: Needs = (True, True, True),
@@ -143,13 +143,9 @@ class LocallyConnected2dBlock(Block):
                  unbatched)
         return (y[0] if unbatched else y), saved
 
-    wants_needs_grad = True
-
     @staticmethod
-    def backward(saved: tuple, gy: Array,
-                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
         cols_l, weight, win, needs, unbatched = saved
-        needs = merge_needs(needs, needs_grad)
         gx, gw, gb = local_backward(gy[None] if unbatched else gy, cols_l, weight, win, needs)
         if unbatched and gx is not None:
             gx = gx[0]
@@ -164,6 +160,8 @@ class LocallyConnected1dBlock(Block):
         y: ``(N, O, L_o)``.
     """
 
+    takes_needs_input_grad = True
+
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
                 padding: Any = 0, needs_input_grad: Needs = (True, True, True),
@@ -177,13 +175,9 @@ class LocallyConnected1dBlock(Block):
                  unbatched)
         return (y[0] if unbatched else y), saved
 
-    wants_needs_grad = True
-
     @staticmethod
-    def backward(saved: tuple, gy: Array,
-                 needs_grad: tuple[bool, ...] | None = None) -> tuple[Array | None, ...]:
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, ...]:
         cols_l, w6, win, needs, unbatched = saved
-        needs = merge_needs(needs, needs_grad)
         gy4 = (gy[None] if unbatched else gy)[:, :, None]         # (N, O, 1, Lo)
         gx, gw, gb = local_backward(gy4, cols_l, w6, win, needs)
         if gx is not None:
@@ -200,8 +194,7 @@ def locally_connected2d(input: Any, weight: Any, bias: Any = None, stride: Any =
     """2-D locally connected layer (:class:`LocallyConnected2dBlock`); weight
     ``(H_o, W_o, O, C, k_h, k_w)``, bias ``(O, H_o, W_o)``."""
     return LocallyConnected2dBlock.apply(input, weight, bias, stride=stride, padding=padding,
-                                    needs_input_grad=needs_input_grad(input, weight, bias),
-                                    who=who)
+                                         who=who)
 
 
 def locally_connected1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
@@ -209,5 +202,4 @@ def locally_connected1d(input: Any, weight: Any, bias: Any = None, stride: Any =
     """1-D locally connected layer (:class:`LocallyConnected1dBlock`); weight ``(L_o, O, C, k)``,
     bias ``(O, L_o)``."""
     return LocallyConnected1dBlock.apply(input, weight, bias, stride=stride, padding=padding,
-                                    needs_input_grad=needs_input_grad(input, weight, bias),
-                                    who=who)
+                                         who=who)

@@ -80,23 +80,22 @@ class MulBlock(Block):
         of a and b by the core.
     """
 
+    takes_needs_input_grad = True  # y * constant is common: skip the constant's gradient
+
     @staticmethod
-    def forward(a: Array, b: Array) -> tuple[Array, tuple]:
+    def forward(a: Array, b: Array, needs_input_grad: tuple[bool, bool] = (True, True)
+                ) -> tuple[Array, tuple]:
         a, b = promote(a, b)
         try:
-            return a * b, (a, b)
+            return a * b, (a, b, needs_input_grad)
         except ValueError:
             raise _broadcast_error("mul", a, b) from None
 
-    wants_needs_grad = True        # y * constant is common: skip the constant's gradient
-
     @staticmethod
-    def backward(
-        saved: tuple, gy: Array, needs_grad: tuple[bool, ...] = (True, True)
-    ) -> tuple[Array | None, Array | None]:
-        a, b = saved
-        ga = gy * b if needs_grad[0] else None
-        gb = gy * a if needs_grad[1] else None
+    def backward(saved: tuple, gy: Array) -> tuple[Array | None, Array | None]:
+        a, b, needs = saved
+        ga = gy * b if needs[0] else None
+        gb = gy * a if needs[1] else None
         return ga, gb
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnblocks import kernels
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.conv import batched, check_float, needs_input_grad
+from nnblocks.functional.conv import batched, check_float
 from nnblocks.functional.im2col import Window, as_tuple, crop, lift_window, offset_slices, pad_input
 from nnblocks.kernels import pool as kernel_pool
 
@@ -163,15 +163,19 @@ class MaxPool2dBlock(Block):
         x: ``(N, C, H, W)`` or unbatched ``(C, H, W)``; y: ``(N, C, H_o, W_o)``; with
         ``return_indices`` also int64 indices of that shape (flat ``h W + w``).
 
-    Saved: the argmax as an int8 offset per output (not the input).
+    Saved: the argmax as an int8 offset per output (not the input; nothing when x needs no
+    gradient).
     """
+
+    takes_needs_input_grad = True
 
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False,
-                needs_input_grad: bool = True, who: str = "max_pool2d") -> tuple[Any, tuple]:
+                needs_input_grad: tuple[bool] = (True,), who: str = "max_pool2d"
+                ) -> tuple[Any, tuple]:
         return _max_forward(x, 2, kernel_size, stride, padding, dilation, ceil_mode,
-                            return_indices, needs_input_grad, who)
+                            return_indices, needs_input_grad[0], who)
 
     @staticmethod
     def backward(saved: tuple, gy: Any) -> tuple[Array]:
@@ -189,12 +193,15 @@ class MaxPool1dBlock(Block):
         x: ``(N, C, L)`` or ``(C, L)``; y: ``(N, C, L_o)`` (and int64 indices into L).
     """
 
+    takes_needs_input_grad = True
+
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False,
-                needs_input_grad: bool = True, who: str = "max_pool1d") -> tuple[Any, tuple]:
+                needs_input_grad: tuple[bool] = (True,), who: str = "max_pool1d"
+                ) -> tuple[Any, tuple]:
         return _max_forward(x, 1, kernel_size, stride, padding, dilation, ceil_mode,
-                            return_indices, needs_input_grad, who)
+                            return_indices, needs_input_grad[0], who)
 
     @staticmethod
     def backward(saved: tuple, gy: Any) -> tuple[Array]:
@@ -368,8 +375,8 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
            [13., 15.]])
     """
     return MaxPool2dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
-                           dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices,
-                           needs_input_grad=needs_input_grad(input)[0], who=who)
+                                dilation=dilation, ceil_mode=ceil_mode,
+                                return_indices=return_indices, who=who)
 
 
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -377,8 +384,8 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                who: str = "max_pool1d") -> Tensor | tuple[Tensor, Tensor]:
     """1-D max pooling, as ``torch.nn.functional.max_pool1d`` (:class:`MaxPool1dBlock`)."""
     return MaxPool1dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
-                           dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices,
-                           needs_input_grad=needs_input_grad(input)[0], who=who)
+                                dilation=dilation, ceil_mode=ceil_mode,
+                                return_indices=return_indices, who=who)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,

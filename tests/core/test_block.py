@@ -28,7 +28,7 @@ def test_apply_records_a_node_with_inputs_and_flags():
     y = MulBlock.apply(a, b)
     node = y.grad_fn
     assert isinstance(node, Node) and node.block is MulBlock
-    assert node.inputs == (a, b) and node.needs_grad == (True, False)
+    assert node.inputs == (a, b) and node.needs_input_grad == (True, False)
     assert node.out_meta == (((2,), np.dtype(np.float64)),) and not node.multi
     assert repr(node) == "<Node MulBlock>"
 

@@ -17,7 +17,7 @@ def test_max_pool_saves_a_small_argmax_not_the_input(rng) -> None:
     arg = saved[0]
     assert arg.dtype == np.int8 and arg.shape == y.shape
     assert not any(s is x for s in saved)
-    _, saved = MaxPool2dBlock.forward(x, kernel_size=2, needs_input_grad=False)
+    _, saved = MaxPool2dBlock.forward(x, kernel_size=2, needs_input_grad=(False,))
     assert saved[0] is None                                  # inference keeps nothing
 
 

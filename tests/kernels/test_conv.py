@@ -129,8 +129,8 @@ def test_skipped_gradients_and_saved_input(rng) -> None:
         assert saved[0] is None
         gx, gw, gb = Conv2dBlock.backward(saved, np.ones_like(y))
         assert gw is None and gb is None
-        y, saved = Conv2dBlock.forward(x, w, None)
-        gx2, gw2, gb2 = Conv2dBlock.backward(saved, np.ones_like(y), (False, True, False))
+        y, saved = Conv2dBlock.forward(x, w, None, needs_input_grad=(False, True, False))
+        gx2, gw2, gb2 = Conv2dBlock.backward(saved, np.ones_like(y))
         assert gx2 is None and gb2 is None
         return gx, gw2, saved[0]
 

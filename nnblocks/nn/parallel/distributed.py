@@ -280,7 +280,7 @@ def _reachable_leaves(output: Any) -> set[int]:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        for x, needed in zip(node.inputs, node.needs_grad):
+        for x, needed in zip(node.inputs, node.needs_input_grad):
             if x is None or not needed:
                 continue
             if x._node is None:
