@@ -1,24 +1,67 @@
 """Run every case of the block table: float64 gradient check, reference, PyTorch parity.
 
-The meta-test at the bottom fails when a Block subclass of the library has no case.
+A case of a block with a compiled twin (``compiled_twin``, see :mod:`nnblocks.kernels.dispatch`)
+runs on both paths, as Chainer's ``inject_backend_tests``: ids ``<case>-numpy`` (compiled path
+switched off) and ``<case>-compiled`` (switched on; needs numba). The meta-tests at the bottom
+fail when a Block subclass of the library has no case, or when a block's twin is never reached
+by any of its cases (its "compiled" runs would silently test NumPy again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import pkgutil
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 import nnblocks
+import nnblocks.kernels as K
 from nnblocks.core import Block, Tensor
+from nnblocks.kernels.dispatch import Twin
 from nnblocks.testing import gradcheck
 from tests.cases import Case, all_cases
 from tests.conftest import import_torch
 
 CASES = all_cases()
+PATHS = ("numpy", "compiled")
+
+
+def has_twin(case: Case) -> bool:
+    return any(getattr(b, "compiled_twin", None) is not None for b in case.blocks)
+
+
+def with_paths(cases: list[Case]) -> list:
+    """``(case, path)`` parameters: both paths for a block with a compiled twin, else one run
+    under the default setting (``path`` None)."""
+    params = []
+    for case in cases:
+        if has_twin(case):
+            params += [pytest.param(case, p, id=f"{case.name}-{p}") for p in PATHS]
+        else:
+            params.append(pytest.param(case, None, id=case.name))
+    return params
+
+
+@contextlib.contextmanager
+def on_path(path: str | None) -> Iterator[None]:
+    """Run with the compiled path switched off (``"numpy"``) or on (``"compiled"``)."""
+    if path is None:
+        yield
+        return
+    if path == "compiled" and not K.have_numba():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            raise RuntimeError("CI must test the compiled path: numba is not installed")
+        pytest.skip("numba is not installed")
+    previous = K.use_numba(path == "compiled")
+    try:
+        yield
+    finally:
+        K.use_numba(previous)
 
 
 def _seeded(case: Case) -> np.random.Generator:
@@ -33,22 +76,23 @@ def _arrays(inputs: list) -> list:
     return [x.data if isinstance(x, Tensor) else x for x in inputs]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_gradcheck(case: Case) -> None:
+@pytest.mark.parametrize(("case", "path"), with_paths(CASES))
+def test_gradcheck(case: Case, path: str | None) -> None:
     if not case.gradcheck:
         pytest.skip(case.note or "no gradient")
     inputs = case.make_inputs(_seeded(case))
     assert any(isinstance(x, Tensor) and x.requires_grad for x in inputs), case.name
-    assert gradcheck(case.fn, inputs, atol=case.grad_atol, rtol=case.grad_rtol,
-                     rng=_seeded(case))
+    with on_path(path):
+        assert gradcheck(case.fn, inputs, atol=case.grad_atol, rtol=case.grad_rtol,
+                         rng=_seeded(case))
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c.reference is not None], ids=lambda c: c.name
-)
-def test_reference(case: Case) -> None:
+@pytest.mark.parametrize(("case", "path"),
+                         with_paths([c for c in CASES if c.reference is not None]))
+def test_reference(case: Case, path: str | None) -> None:
     inputs = case.make_inputs(_seeded(case))
-    outs = _outputs(case.fn(*inputs))
+    with on_path(path):
+        outs = _outputs(case.fn(*inputs))
     expected = case.reference(*_arrays(inputs))
     expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
     assert len(outs) == len(expected), case.name
@@ -56,11 +100,15 @@ def test_reference(case: Case) -> None:
         np.testing.assert_allclose(got.data, want, rtol=case.rtol, atol=case.atol)
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c.torch_fn is not None], ids=lambda c: c.name
-)
-def test_torch_parity(case: Case) -> None:
+@pytest.mark.parametrize(("case", "path"),
+                         with_paths([c for c in CASES if c.torch_fn is not None]))
+def test_torch_parity(case: Case, path: str | None) -> None:
     torch = import_torch()
+    with on_path(path):
+        _torch_parity(case, torch)
+
+
+def _torch_parity(case: Case, torch) -> None:
     inputs = case.make_inputs(_seeded(case))
     t_inputs = []
     for x in inputs:
@@ -108,3 +156,26 @@ def test_every_block_has_a_case() -> None:
         and not getattr(cls, "abstract", False)
     )
     assert not missing, f"blocks without a case in tests/cases: {missing}"
+
+
+def test_every_compiled_twin_is_reached_by_a_case(monkeypatch) -> None:
+    """A block with a compiled twin needs a case whose inputs the twin supports: spy on each
+    twin's ``supported`` while the cases run forward on the compiled path."""
+    _import_everything()
+    twins = {cls for name, cls in Block.registry.items()
+             if name.startswith("nnblocks.") and getattr(cls, "compiled_twin", None) is not None}
+    assert twins, "no block declares a compiled twin"
+    reached: set[type] = set()
+    for cls in twins:
+        def spy(*arrays, cls=cls, supported=cls.compiled_twin.supported) -> bool:
+            ok = supported(*arrays)
+            if ok:
+                reached.add(cls)
+            return ok
+        monkeypatch.setattr(cls, "compiled_twin", Twin(spy))
+    with on_path("compiled"):
+        for case in CASES:
+            if twins.intersection(case.blocks):
+                case.fn(*case.make_inputs(_seeded(case)))
+    missing = sorted(cls.__name__ for cls in twins - reached)
+    assert not missing, f"blocks whose compiled twin no case in tests/cases reaches: {missing}"

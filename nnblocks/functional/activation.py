@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.reduce import normalize_dims
 from nnblocks.kernels import elementwise as kernel_elementwise
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -82,16 +82,20 @@ class ReLUBlock(Block):
         x: ``(*)``; y, g_x: like x.
     """
 
-    @staticmethod
-    def forward(x: Array) -> tuple[Array, Array]:
-        if kernels.numba_enabled() and kernel_elementwise.supported(x):
-            return kernel_elementwise.relu_forward(x)            # the same, in one pass
-        positive = x > 0                                         # (*) bool
-        return np.maximum(x, 0.0), positive                     # NaN stays NaN, as in PyTorch
+    compiled_twin = Twin(kernel_elementwise.supported)          # see nnblocks.kernels.dispatch
 
     @staticmethod
-    def backward(positive: Array, gy: Array) -> tuple[Array]:
-        if kernels.numba_enabled() and kernel_elementwise.supported(gy):
+    def forward(x: Array) -> tuple[Array, tuple[Array, bool]]:
+        if use_compiled(ReLUBlock, x):
+            y, positive = kernel_elementwise.relu_forward(x)     # the same, in one pass
+            return y, (positive, True)
+        positive = x > 0                                         # (*) bool
+        return np.maximum(x, 0.0), (positive, False)            # NaN stays NaN, as in PyTorch
+
+    @staticmethod
+    def backward(saved: tuple[Array, bool], gy: Array) -> tuple[Array]:
+        positive, compiled = saved
+        if compiled and kernel_elementwise.supported(gy):        # a contiguous gradient
             return (kernel_elementwise.relu_backward(positive, gy),)
         return (gy * positive,)                                  # (*)
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.im2col import (
     Window,
@@ -27,6 +26,7 @@ from nnblocks.functional.im2col import (
     to_wide,
 )
 from nnblocks.kernels import conv as kernel_conv
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 Needs = tuple[bool, bool, bool]
@@ -145,13 +145,13 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, win: Window,
 
 
 def conv_forward(x: Array, weight: Array, bias: Array | None, win: Window, groups: int,
-                 keep: bool) -> tuple[Array, Array | None, tuple | None]:
-    """:func:`conv2d_forward` or, when numba is available, its compiled twin
-    (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W`` (None unless
-    ``keep``): the im2col matrix, or for the compiled path the zero-padded input (it
+                 keep: bool, compiled: bool) -> tuple[Array, Array | None, tuple | None]:
+    """:func:`conv2d_forward` or, when ``compiled`` (the block's :func:`use_compiled`), its
+    compiled twin (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W``
+    (None unless ``keep``): the im2col matrix, or for the compiled path the zero-padded input (it
     recomputes im2col chunk by chunk, so the big matrix is never kept); and for the compiled
     path the input's shape and dtype (None: the NumPy path ran)."""
-    if kernels.numba_enabled() and kernel_conv.supported(x, weight):
+    if compiled:
         y, padded = kernel_conv.forward(x, weight, bias, win, groups, keep)
         return y, padded, (x.shape, x.dtype)
     y, cols = conv2d_forward(x, weight, bias, win, groups)
@@ -266,6 +266,7 @@ class Conv2dBlock(Block):
     """
 
     takes_needs_input_grad = True
+    compiled_twin = Twin(kernel_conv.supported)                 # see nnblocks.kernels.dispatch
 
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
@@ -274,7 +275,8 @@ class Conv2dBlock(Block):
                 who: str = "conv2d") -> tuple[Array, tuple]:
         x4, unbatched, win = conv_setup(x, weight, bias, stride, padding, dilation, groups,
                                         2, who)
-        y, kept, compiled = conv_forward(x4, weight, bias, win, groups, needs_input_grad[1])
+        y, kept, compiled = conv_forward(x4, weight, bias, win, groups, needs_input_grad[1],
+                                         use_compiled(Conv2dBlock, x4, weight))
         saved = (kept, weight, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved
 
@@ -298,6 +300,7 @@ class Conv1dBlock(Block):
     """
 
     takes_needs_input_grad = True
+    compiled_twin = Twin(kernel_conv.supported)                 # see nnblocks.kernels.dispatch
 
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None, *, stride: Any = 1,
@@ -308,7 +311,8 @@ class Conv1dBlock(Block):
                                         1, who)
         w4 = weight[:, :, None, :]                                # (O, C_g, 1, k)
         y, kept, compiled = conv_forward(x3[:, :, None, :], w4, bias, win, groups,
-                                         needs_input_grad[1])     # (N, O, 1, Lo)
+                                         needs_input_grad[1],
+                                         use_compiled(Conv1dBlock, x3, w4))   # (N, O, 1, Lo)
         y = y[:, :, 0, :]                                         # (N, O, Lo)
         saved = (kept, w4, win, groups, needs_input_grad, unbatched, compiled)
         return (y[0] if unbatched else y), saved

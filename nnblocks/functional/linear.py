@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.kernels import threads as kernel_threads
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -43,11 +43,11 @@ def _check_bias(name: str, bias: Array | None, expected: tuple[int, ...]) -> Non
         raise ValueError(f"{name}: bias has shape {np.shape(bias)}, expected {expected}")
 
 
-def _matmul(a: Array, b: Array) -> Array:
-    """``a @ b``; on the accelerated path (:mod:`nnblocks.kernels`) the rows of ``a`` are shared
-    among nnblocks' threads instead of BLAS's (same products, no BLAS threads spinning against
-    the threads of the compiled kernels)."""
-    if kernels.numba_enabled() and a.ndim == 2 and b.ndim == 2:
+def _matmul(a: Array, b: Array, compiled: bool) -> Array:
+    """``a @ b`` (2-D); on the compiled path (:mod:`nnblocks.kernels`) the rows of ``a`` are
+    shared among nnblocks' threads instead of BLAS's (same products, no BLAS threads spinning
+    against the threads of the compiled kernels)."""
+    if compiled:
         return kernel_threads.matmul(a, b)
     return a @ b
 
@@ -69,6 +69,7 @@ class LinearBlock(Block):
     """
 
     takes_needs_input_grad = True
+    compiled_twin = Twin(kernel_threads.matmul_supported)      # see nnblocks.kernels.dispatch
 
     @staticmethod
     def forward(x: Array, weight: Array, bias: Array | None = None,
@@ -80,21 +81,22 @@ class LinearBlock(Block):
         _check_bias("linear", bias, weight.shape[:1])
         rows = math.prod(x.shape[:-1])                           # M (explicit: in may be 0)
         x2 = x.reshape(rows, weight.shape[1])                    # (M, in)
-        y = _matmul(x2, weight.T)                                # (M, out)
+        compiled = use_compiled(LinearBlock, x2, weight)
+        y = _matmul(x2, weight.T, compiled)                      # (M, out)
         if bias is not None:
             y += bias
-        saved = (x2, weight, bias is not None, needs_input_grad)
+        saved = (x2, weight, bias is not None, needs_input_grad, compiled)
         return y.reshape(*x.shape[:-1], weight.shape[0]), saved
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array | None, Array | None, Array | None]:
-        x2, weight, has_bias, needs = saved
+        x2, weight, has_bias, needs, compiled = saved
         gy2 = gy.reshape(x2.shape[0], weight.shape[0])           # (M, out)
         gx = gw = gb = None
         if needs[0]:
-            gx = _matmul(gy2, weight).reshape(*gy.shape[:-1], weight.shape[1])   # (*, in)
+            gx = _matmul(gy2, weight, compiled).reshape(*gy.shape[:-1], weight.shape[1])
         if needs[1]:
-            gw = _matmul(gy2.T, x2)                              # (out, in)
+            gw = _matmul(gy2.T, x2, compiled)                    # (out, in)
         if has_bias and needs[2]:
             gb = gy2.sum(axis=0)                                 # (out,)
         return gx, gw, gb

@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.kernels import norm as kernel_norm
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -113,6 +113,8 @@ class BatchNormBlock(Block):
         x: ``(N, C, *)``; weight, bias: ``(C,)`` or None; y: like x; mean, var: ``(C,)``.
     """
 
+    compiled_twin = Twin(kernel_norm.supported)                  # see nnblocks.kernels.dispatch
+
     @staticmethod
     def forward(x: Array, weight: Array | None = None, bias: Array | None = None, *,
                 eps: float = 1e-5) -> tuple[tuple[Array, Array, Array], tuple]:
@@ -125,21 +127,21 @@ class BatchNormBlock(Block):
                 f"of shape {x.shape}"
             )
         shape = _channel_shape(x)
-        if kernels.numba_enabled() and kernel_norm.supported(x, weight, bias):
+        if use_compiled(BatchNormBlock, x, weight, bias):
             # the same formulas in three compiled passes (sums in float64)
             y, xhat, mean, var, r = kernel_norm.batch_norm_forward(x, weight, bias, float(eps))
-            saved = (xhat, r.reshape(shape), weight, bias, axes, shape, m)
+            saved = (xhat, r.reshape(shape), weight, bias, axes, shape, m, True)
             return (y, mean, var), saved
         xhat, r, mean, var = standardize(x, axes, float(eps))   # x.shape; (1, C, 1...)
         y = _affine(xhat, weight, bias, shape)                   # x.shape
-        saved = (xhat, r, weight, bias, axes, shape, m)
+        saved = (xhat, r, weight, bias, axes, shape, m, False)
         return (y, mean.reshape(-1), var.reshape(-1)), saved
 
     @staticmethod
     def backward(saved: tuple, gy: tuple[Array, Array, Array]) -> tuple:
-        xhat, r, weight, bias, axes, shape, m = saved
+        xhat, r, weight, bias, axes, shape, m, compiled = saved
         g, gmean, gvar = gy
-        if kernels.numba_enabled() and kernel_norm.supported(g, xhat, weight):
+        if compiled and kernel_norm.supported(g, xhat, weight):
             gx, gw, gb = kernel_norm.batch_norm_backward(g, xhat, r, weight)   # two passes
             gw = None if weight is None else gw
             gb = None if bias is None else gb

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.conv import batched, check_float
 from nnblocks.functional.im2col import Window, as_tuple, crop, lift_window, offset_slices, pad_input
 from nnblocks.kernels import pool as kernel_pool
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -168,14 +168,15 @@ class MaxPool2dBlock(Block):
     """
 
     takes_needs_input_grad = True
+    compiled_twin = Twin(kernel_pool.supported)                 # see nnblocks.kernels.dispatch
 
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False,
                 needs_input_grad: tuple[bool] = (True,), who: str = "max_pool2d"
                 ) -> tuple[Any, tuple]:
-        return _max_forward(x, 2, kernel_size, stride, padding, dilation, ceil_mode,
-                            return_indices, needs_input_grad[0], who)
+        return _max_forward(MaxPool2dBlock, x, 2, kernel_size, stride, padding, dilation,
+                            ceil_mode, return_indices, needs_input_grad[0], who)
 
     @staticmethod
     def backward(saved: tuple, gy: Any) -> tuple[Array]:
@@ -193,47 +194,48 @@ class MaxPool1dBlock(Block):
         x: ``(N, C, L)`` or ``(C, L)``; y: ``(N, C, L_o)`` (and int64 indices into L).
     """
 
-    takes_needs_input_grad = True
+    takes_needs_input_grad = True       # no compiled twin: the 2 x 2 kernel takes no 1 x k window
 
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
                 dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False,
                 needs_input_grad: tuple[bool] = (True,), who: str = "max_pool1d"
                 ) -> tuple[Any, tuple]:
-        return _max_forward(x, 1, kernel_size, stride, padding, dilation, ceil_mode,
-                            return_indices, needs_input_grad[0], who)
+        return _max_forward(MaxPool1dBlock, x, 1, kernel_size, stride, padding, dilation,
+                            ceil_mode, return_indices, needs_input_grad[0], who)
 
     @staticmethod
     def backward(saved: tuple, gy: Any) -> tuple[Array]:
         return _max_backward(saved, gy)
 
 
-def _max_forward(x, dims, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-                 track, who):
+def _max_forward(block, x, dims, kernel_size, stride, padding, dilation, ceil_mode,
+                 return_indices, track, who):
     x4, unbatched = _setup(x, dims, who)
     win = pool_window(x4.shape[4 - dims:], kernel_size, stride, padding, dilation, ceil_mode,
                       who)
     track = bool(track) or return_indices
-    if kernels.numba_enabled() and kernel_pool.supported(x4, win):   # same y and argmax
+    compiled = use_compiled(block, x4, win)
+    if compiled:                                                  # same y and argmax
         y, arg = kernel_pool.max_pool_forward(x4, win)
         arg = arg if track else None
     else:
         y, arg = max_pool_forward(x4, win, track)
     out = _finish(y, unbatched, dims == 1)
-    saved = (arg, win, unbatched, dims, return_indices)
+    saved = (arg, win, unbatched, dims, return_indices, compiled)
     if return_indices:
         return (out, _finish(max_pool_indices(arg, win), unbatched, dims == 1)), saved
     return out, saved
 
 
 def _max_backward(saved, gy):
-    arg, win, unbatched, dims, return_indices = saved
+    arg, win, unbatched, dims, return_indices, compiled = saved
     if return_indices:
         gy = gy[0]
     gy4 = gy[None] if unbatched else gy
     if dims == 1:
         gy4 = gy4[:, :, None]                                     # (N, C, 1, Lo)
-    if kernels.numba_enabled() and kernel_pool.supported(gy4, win):
+    if compiled and kernel_pool.supported(gy4, win):
         gx = kernel_pool.max_pool_backward(gy4, arg, win)
     else:
         gx = max_pool_backward(gy4, arg, win)

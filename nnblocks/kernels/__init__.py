@@ -16,7 +16,10 @@ Both paths compute the same mathematics; ``tests/kernels`` checks that they agre
 where the order of the floating-point operations is the same, else to a few ulps).
 
 Switches: ``NNBLOCKS_DISABLE_NUMBA=1`` in the environment, or :func:`use_numba` at run time;
-``NNBLOCKS_NUM_THREADS`` sets the number of threads (see :mod:`.threads`).
+``NNBLOCKS_NUM_THREADS`` sets the number of threads (see :mod:`.threads`). Blocks and optimizers
+never read the switch themselves: each declares its ``compiled_twin`` and asks
+:func:`nnblocks.kernels.dispatch.use_compiled` once per forward (or update); the answer goes into
+``saved`` and backward follows it (:mod:`.dispatch` says how to add a twin).
 
 Memory allocator: a training step allocates and frees tens of MB of activations and gradients.
 With glibc's default settings each of those big blocks goes back to the kernel when freed and

@@ -215,6 +215,11 @@ def split(n: int, parts: int) -> Sequence[tuple[int, int]]:
 MATMUL_SPLIT_MIN = 1 << 21
 
 
+def matmul_supported(a: Any, b: Any) -> bool:
+    """Whether :func:`matmul` takes these operands: two 2-D arrays."""
+    return a.ndim == 2 and b.ndim == 2
+
+
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b`` for 2-D arrays, rows shared among nnblocks' threads for large products.
 

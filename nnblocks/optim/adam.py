@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.core import Tensor
 from nnblocks.kernels import elementwise as kernel_elementwise
+from nnblocks.kernels.dispatch import Twin, use_compiled
 from nnblocks.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -68,6 +68,9 @@ class Adam(Optimizer):
     State per parameter: ``step`` (int), ``exp_avg``, ``exp_avg_sq``; ``max_exp_avg_sq`` when
     amsgrad.
     """
+
+    #: the compiled update (one pass, bit-identical): see nnblocks.kernels.dispatch
+    compiled_twin = Twin(kernel_elementwise.supported)
 
     def __init__(
         self,
@@ -131,8 +134,7 @@ class Adam(Optimizer):
         bias_correction2 = 1.0 - beta2**step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        if (not group["amsgrad"] and kernels.numba_enabled()
-                and kernel_elementwise.supported(param, grad, exp_avg, exp_avg_sq)):
+        if not group["amsgrad"] and use_compiled(self, param, grad, exp_avg, exp_avg_sq):
             # the same operations in one compiled pass (bit-identical, see nnblocks.kernels)
             scalar = param.dtype.type
             kernel_elementwise.adam_update(

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks import kernels
 from nnblocks.kernels import elementwise as kernel_elementwise
+from nnblocks.kernels.dispatch import Twin, use_compiled
 from nnblocks.optim.optimizer import Optimizer, ParamsT, check_nonnegative
 
 
@@ -61,6 +61,9 @@ class SGD(Optimizer):
     array([ 0.9, -2.1])
     """
 
+    #: the compiled update (one pass, bit-identical): see nnblocks.kernels.dispatch
+    compiled_twin = Twin(kernel_elementwise.supported)
+
     def __init__(
         self,
         params: ParamsT,
@@ -107,8 +110,7 @@ class SGD(Optimizer):
             if buf is None:
                 buf = d_p.copy()                                         # (*)
                 state["momentum_buffer"] = buf
-            elif (not group["nesterov"] and kernels.numba_enabled()
-                    and kernel_elementwise.supported(param, d_p, buf)):
+            elif not group["nesterov"] and use_compiled(self, param, d_p, buf):
                 # the three updates below in one compiled pass (bit-identical)
                 scalar = param.dtype.type
                 kernel_elementwise.momentum_update(
