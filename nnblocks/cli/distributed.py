@@ -53,6 +53,14 @@ from nnblocks.train.distributed import DistributedCheckpoint, RankZero, SetSampl
 TEXT_BYTES = 4096                 # room for a broadcast path
 
 
+def cmd_train(args: argparse.Namespace, started: float) -> int:
+    """``nnblocks train --nproc N`` (start N ranks under mpiexec) or ``--distributed`` (this
+    process is one rank)."""
+    if args.nproc:
+        return launch(args, args.argv)
+    return run_distributed(args, started)
+
+
 def launch(args: argparse.Namespace, argv: list[str]) -> int:
     """``--nproc N``: run this command under ``mpiexec -n N`` with ``--distributed``, supervised
     by :func:`nnblocks.distributed.launch.run` (one line per failure, naming the rank)."""

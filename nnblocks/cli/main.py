@@ -205,6 +205,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace, started: float) -> int:
+    if args.command == "train" and (getattr(args, "nproc", None)
+                                    or getattr(args, "distributed", False)):
+        from nnblocks.cli import distributed  # data-parallel, on MPI
+
+        return distributed.cmd_train(args, started)
     if args.command == "train":
         from nnblocks.cli.train import cmd_train
 

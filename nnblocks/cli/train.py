@@ -153,12 +153,7 @@ class Attempt:
 
 
 def cmd_train(args: argparse.Namespace, started: float) -> int:
-    if getattr(args, "nproc", None) or getattr(args, "distributed", False):
-        from nnblocks.cli import distributed  # data-parallel, on MPI
-
-        if args.nproc:
-            return distributed.launch(args, args.argv)
-        return distributed.run_distributed(args, started)
+    """``nnblocks train`` on one process (``--nproc``/``--distributed``: cli/distributed.py)."""
     limiter = limit_threads(args.threads)  # noqa: F841 - kept alive for the whole run
     attempt = Attempt(checkpoint_path(args.resume) if args.resume else None)
     try:

@@ -43,6 +43,11 @@ class DistributedError(RuntimeError):
     """A collective could not complete: another rank failed, died, or did not answer in time."""
 
 
+#: the monitor of this process's initialized process group (one at a time), or None: set and
+#: cleared by :class:`FaultMonitor` itself so this module needs nothing from process_group
+_current: list[FaultMonitor] = []
+
+
 class FaultMonitor:
     """What a waiting rank checks: notices from peers, the local peers' pids, SIGUSR1."""
 
@@ -66,11 +71,14 @@ class FaultMonitor:
         self._previous_handler = None
         with contextlib.suppress(ValueError):          # only the main thread may set handlers
             self._previous_handler = signal.signal(signal.SIGUSR1, self._on_signal)
+        _current[:] = [self]
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.signalled = True                          # checked by the next poll of a wait
 
     def close(self) -> None:
+        if _current == [self]:
+            _current.clear()
         if self._previous_handler is not None:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGUSR1, self._previous_handler)
@@ -176,12 +184,10 @@ def abort_on_error(exit_code: int = 1, show_traceback: bool = True) -> Iterator[
     finalization would wait for the ranks that are gone). Without an initialized process group
     exceptions pass through unchanged.
     """
-    from nnblocks.distributed import process_group
-
     try:
         yield
     except BaseException as error:
-        monitor = process_group._monitor()
+        monitor = _current[0] if _current else None
         if monitor is None or isinstance(error, SystemExit) and not error.code:
             raise
         if isinstance(error, DistributedError):

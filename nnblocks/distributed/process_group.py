@@ -140,10 +140,6 @@ def _require(who: str) -> _Group:
     return _group
 
 
-def _monitor() -> FaultMonitor | None:
-    return None if _group is None else _group.monitor
-
-
 def get_rank() -> int:
     """This process's rank, 0 .. world size - 1 (0 when the group is not initialized, so
     rank-0-only code also runs in a single process)."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.reduce import normalize_dims
+from nnblocks.functional.dims import normalize_dims
 from nnblocks.kernels import elementwise as kernel_elementwise
 from nnblocks.kernels.dispatch import Twin, use_compiled
 

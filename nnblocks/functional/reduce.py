@@ -6,34 +6,16 @@ accepted as NumPy's spelling of the same argument in the wrappers.
 
 from __future__ import annotations
 
-import builtins
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from nnblocks.core import Block, Tensor
+from nnblocks.functional import math
+from nnblocks.functional.dims import Dims, normalize_dims
+from nnblocks.functional.shape import GetItemBlock, SqueezeBlock
 
 Array = np.ndarray
-Dims = int | tuple[int, ...] | None
-
-
-def normalize_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
-    """Turn ``dim`` into a sorted tuple of non-negative axes, with a clear error if out of range.
-
-    A 0-d tensor accepts ``dim`` 0 or -1, as in PyTorch (returned as axis 0).
-    """
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    out = []
-    bound = builtins.max(ndim, 1)
-    for d in dims:
-        if not -bound <= d < bound:
-            raise IndexError(f"{name}: dim {d} is out of range for a tensor with {ndim} dims")
-        out.append(int(d) % bound)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: dim {dim} repeats an axis")
-    return tuple(sorted(out))
 
 
 def _reduced_dims(name: str, dim: Dims, ndim: int) -> tuple[int, ...]:
@@ -227,8 +209,6 @@ def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndice
     gathered at those indices (:class:`~nnblocks.functional.shape.GetItemBlock`), so the gradient
     goes to that one element, as in PyTorch: :math:`g_x[\ldots, i_k, \ldots] = g_y[\ldots]`.
     """
-    from nnblocks.functional.shape import GetItemBlock, SqueezeBlock
-
     data = getattr(x, "data", None)
     if data is None:
         x = Tensor(np.asarray(x))
@@ -274,8 +254,6 @@ def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) ->
 def _extreme(name: str, arg: Any, over_axes: Any, x: Any, dim: Any, keepdim: bool,
              axis: Dims) -> Any:
     if isinstance(dim, (Tensor, np.ndarray)):                    # torch.max(input, other)
-        from nnblocks.functional import math
-
         return (math.maximum if name == "max" else math.minimum)(x, dim)
     if isinstance(dim, (int, np.integer)) and axis is None:
         return _along(name, arg, x, int(dim), keepdim)
@@ -293,9 +271,7 @@ def std(
     x: Any, dim: Dims = None, *, correction: int = 1, keepdim: bool = False, axis: Dims = None
 ) -> Tensor:
     """Standard deviation: the square root of :func:`var` (composed, no block of its own)."""
-    from nnblocks.functional.math import sqrt
-
-    return sqrt(var(x, dim, correction=correction, keepdim=keepdim, axis=axis))
+    return math.sqrt(var(x, dim, correction=correction, keepdim=keepdim, axis=axis))
 
 
 def argmax(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.reduce import normalize_dims
+from nnblocks.functional.dims import normalize_dims
 
 Array = np.ndarray
 
