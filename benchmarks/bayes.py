@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from nnblocks.bayes import BayesNet, forward_sample, parse_bif  # noqa: E402
+from nnblocks.bayes import BayesNet, forward_sample, parse_bif
 
 
 def pgmpy_modules():

@@ -235,7 +235,7 @@ def run_parity(cases: list[Case]) -> dict[str, Any]:
             continue
         try:
             out[case.key] = check_parity(case)
-        except Exception as exc:  # noqa: BLE001 - a bug in a layer must not stop the run
+        except Exception as exc:  # a bug in a layer must not stop the run
             out[case.key] = {"status": "error", "ok": False,
                              "reason": f"{type(exc).__name__}: {exc}"}
         if not out[case.key]["ok"]:

@@ -204,7 +204,7 @@ def serve(framework: str, threads: str, commands: TextIO = sys.stdin) -> int:
             break
         try:
             reply = {"ok": True, **worker.handle(cmd)}
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which goes on
+        except Exception as exc:  # reported to the parent, which goes on
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
             worker.state = None
         replies.write(json.dumps(reply) + "\n")

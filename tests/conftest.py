@@ -18,7 +18,7 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
 def import_torch():
     """Import PyTorch for a parity test; skip when absent, except in CI where it must exist."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        import torch  # noqa: F401 - CI must have the reference implementation: fail loudly
+        import torch  # CI must have the reference implementation: fail loudly
 
         return torch
     return pytest.importorskip("torch")

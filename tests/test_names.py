@@ -3,7 +3,7 @@
 import inspect
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks import nn
 from nnblocks.core.block import Block
 

@@ -72,7 +72,7 @@ class device:  # noqa: N801 - the name users know from PyTorch
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         if not isinstance(type, str):

@@ -73,7 +73,7 @@ def _padding_index(padding_idx: int | None, num_embeddings: int, who: str) -> in
     return padding_idx % num_embeddings
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` at the integer ``input`` (:class:`EmbeddingBlock`), as

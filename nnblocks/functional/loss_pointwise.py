@@ -140,12 +140,12 @@ class BinaryCrossEntropyBlock(Block):
         return gp, gt, None
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean absolute error (:class:`L1LossBlock`), as ``torch.nn.functional.l1_loss``."""
     return L1LossBlock.apply(input, target, reduction=reduction)
 
 
-def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Smooth L1 (:class:`SmoothL1LossBlock`), as ``torch.nn.functional.smooth_l1_loss``;
     ``beta = 0`` is the L1 loss."""
@@ -156,7 +156,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A0
     return SmoothL1LossBlock.apply(input, target, beta=float(beta), reduction=reduction)
 
 
-def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+def huber_loss(input: Any, target: Any, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """Huber loss (:class:`SmoothL1LossBlock` with ``beta = scale = delta``), as
     ``torch.nn.functional.huber_loss``."""
@@ -166,7 +166,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
                               reduction=reduction)
 
 
-def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross-entropy on probabilities (:class:`BinaryCrossEntropyBlock`), as
     ``torch.nn.functional.binary_cross_entropy``."""

@@ -425,7 +425,7 @@ def neg(x: Any) -> Tensor:
     return NegBlock.apply(x)
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(a: Any, b: Any) -> Tensor:
     """Element-wise ``a ** b`` (:class:`PowBlock`)."""
     return PowBlock.apply(a, b)
 
@@ -445,7 +445,7 @@ def sqrt(x: Any) -> Tensor:
     return SqrtBlock.apply(x)
 
 
-def abs(x: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+def abs(x: Any) -> Tensor:
     """Element-wise absolute value (:class:`AbsBlock`)."""
     return AbsBlock.apply(x)
 
@@ -460,7 +460,7 @@ def minimum(a: Any, b: Any) -> Tensor:
     return MinimumBlock.apply(a, b)
 
 
-def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """Clamp ``x`` to ``[min, max]`` (:class:`ClipBlock`); PyTorch calls it ``clamp``."""
     return ClipBlock.apply(x, min=min, max=max)
 

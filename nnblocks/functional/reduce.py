@@ -174,7 +174,7 @@ def _dims(dim: Dims, axis: Dims) -> Dims:
     return axis if dim is None else dim
 
 
-def sum(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
+def sum(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
     """Sum over ``dim`` (all axes when None) (:class:`SumBlock`)."""
     return SumBlock.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
@@ -230,7 +230,7 @@ def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndice
     return ValuesIndices(values, Tensor(idx))
 
 
-def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:  # noqa: A001
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:
     """``torch.max``: the largest value overall (``dim=None``); along one ``dim`` (an int) the
     pair ``(values, indices)``; element-wise with a tensor as second argument
     (:func:`~nnblocks.functional.math.maximum`).
@@ -246,7 +246,7 @@ def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) ->
     return _extreme("max", np.argmax, amax, x, dim, keepdim, axis)
 
 
-def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:  # noqa: A001
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Dims = None) -> Any:
     """``torch.min``, the mirror of :func:`max`: ``(values, indices)`` along one int ``dim``."""
     return _extreme("min", np.argmin, amin, x, dim, keepdim, axis)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-import nnblocks.functional as F  # noqa: N812 - the PyTorch convention
+import nnblocks.functional as F
 from nnblocks import nn
 from nnblocks._random import get_rng
 from nnblocks.core import Tensor, no_grad

@@ -89,7 +89,7 @@ class Embedding(Module):
         return cls(data.shape[0], data.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=data, _freeze=freeze, dtype=data.dtype)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                          self.scale_grad_by_freq, self.sparse)
 

@@ -46,7 +46,7 @@ class CrossEntropyLoss(Module):
         self.reduction = reduction
         self.label_smoothing = label_smoothing
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.cross_entropy(
             input, target, self.weight, ignore_index=self.ignore_index,
             reduction=self.reduction, label_smoothing=self.label_smoothing,
@@ -64,7 +64,7 @@ class NLLLoss(Module):
         self.ignore_index = ignore_index
         self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction)
 
@@ -77,7 +77,7 @@ class MSELoss(Module):
         super().__init__()
         self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -98,7 +98,7 @@ class BCEWithLogitsLoss(Module):
         self.register_buffer("pos_weight", _buffer(pos_weight))
         self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.binary_cross_entropy_with_logits(
             input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )

@@ -18,7 +18,7 @@ class L1Loss(Module):
         super().__init__()
         self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -31,7 +31,7 @@ class SmoothL1Loss(Module):
         self.reduction = reduction
         self.beta = beta
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -43,7 +43,7 @@ class HuberLoss(Module):
         self.reduction = reduction
         self.delta = delta
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -61,5 +61,5 @@ class BCELoss(Module):
         self.register_buffer("weight", _buffer(weight))
         self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)

@@ -18,7 +18,7 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_dot(source: str, format: str = "svg") -> bytes:  # noqa: A002
+def render_dot(source: str, format: str = "svg") -> bytes:
     """Render DOT text with Graphviz (the ``graphviz`` package when installed, else the ``dot``
     program directly); a clear ``RuntimeError`` when Graphviz is missing."""
     if not graphviz_available():

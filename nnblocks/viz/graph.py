@@ -112,11 +112,11 @@ class Graph:
         """The graph in Graphviz's DOT language."""
         return "\n".join(dot_lines(self)) + "\n"
 
-    def pipe(self, format: str = "svg") -> bytes:  # noqa: A002 - graphviz's name
+    def pipe(self, format: str = "svg") -> bytes:
         """The graph rendered by Graphviz as ``format`` (``svg``, ``png``, ``pdf``...)."""
         return render_dot(self.source, format)
 
-    def render(self, path: str | os.PathLike, format: str | None = None) -> Path:  # noqa: A002
+    def render(self, path: str | os.PathLike, format: str | None = None) -> Path:
         """Write the graph to ``path``: DOT text for ``.dot``/``.gv``, else rendered by Graphviz
         in the format of the suffix (or ``format``). Returns the path."""
         path = Path(path)

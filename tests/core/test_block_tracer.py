@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the PyTorch convention
+import nnblocks.functional as F
 from nnblocks.core.block import block_tracer
 
 

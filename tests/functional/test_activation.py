@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks.functional.activation import erf
 from tests.conftest import import_torch
 

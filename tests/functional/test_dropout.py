@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 
 
 def test_dropout_zeroes_a_fraction_p_and_scales_the_rest(rng) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from tests.references.conv_loops import local2d_loop
 
 

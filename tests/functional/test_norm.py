@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 
 
 def test_batch_norm_updates_running_statistics_in_place(rng) -> None:

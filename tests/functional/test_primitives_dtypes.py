@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks.functional.promotion import result_dtype
 from tests.conftest import import_torch
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks.core import Tensor
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the conventional name
+import nnblocks.functional as F
 from nnblocks.functional.gru import GRULayerBlock
 from nnblocks.functional.lstm import LSTMLayerBlock
 from nnblocks.functional.rnn import RNNLayerBlock

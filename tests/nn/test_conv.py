@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks import nn
 from tests.conftest import import_torch
 from tests.nn.parity import assert_module_parity, load_from_torch

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the PyTorch convention
+import nnblocks.functional as F
 from nnblocks import nn
 from nnblocks.core import Block, Tensor
 from tests.onnx.helpers import assert_close, check_roundtrip, import_onnx, session
