@@ -12,6 +12,7 @@ from nnblocks.functional.conv import conv1d, conv2d, sobel_weight
 from nnblocks.functional.im2col import as_tuple
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
+from nnblocks.nn.naming import ModuleName
 from nnblocks.nn.parameter import Parameter
 from nnblocks.nn.sizes import size_argument
 
@@ -75,7 +76,7 @@ class _ConvNd(Module):
 
     def _hyper(self) -> dict[str, Any]:
         return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation,
-                "groups": self.groups, "who": repr(self)}
+                "groups": self.groups, "who": ModuleName(self)}
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -12,6 +12,7 @@ from nnblocks.functional.im2col import as_tuple, conv_padding, conv_window
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
+from nnblocks.nn.naming import ModuleName
 from nnblocks.nn.parameter import Parameter
 from nnblocks.nn.sizes import size_argument
 
@@ -93,7 +94,7 @@ class LocallyConnected2d(_LocallyConnectedNd):
 
     def forward(self, x: Tensor) -> Tensor:
         return locally_connected2d(x, self.weight, self.bias, self.stride, self.padding,
-                                   who=repr(self))
+                                   who=ModuleName(self))
 
 
 class LocallyConnected1d(_LocallyConnectedNd):
@@ -111,4 +112,4 @@ class LocallyConnected1d(_LocallyConnectedNd):
 
     def forward(self, x: Tensor) -> Tensor:
         return locally_connected1d(x, self.weight, self.bias, self.stride, self.padding,
-                                   who=repr(self))
+                                   who=ModuleName(self))

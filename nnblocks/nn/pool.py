@@ -15,6 +15,7 @@ from nnblocks.functional.adaptive_pool import (
 )
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.nn.module import Module
+from nnblocks.nn.naming import ModuleName
 
 
 class _MaxPoolNd(Module):
@@ -32,7 +33,7 @@ class _MaxPoolNd(Module):
     def _hyper(self) -> dict[str, Any]:
         return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding,
                 "dilation": self.dilation, "ceil_mode": self.ceil_mode,
-                "return_indices": self.return_indices, "who": repr(self)}
+                "return_indices": self.return_indices, "who": ModuleName(self)}
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -79,7 +80,7 @@ class _AvgPoolNd(Module):
     def _hyper(self) -> dict[str, Any]:
         return {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding,
                 "ceil_mode": self.ceil_mode, "count_include_pad": self.count_include_pad,
-                "who": repr(self)}
+                "who": ModuleName(self)}
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -136,7 +137,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool2d(x, self.output_size, who=repr(self))
+        return adaptive_avg_pool2d(x, self.output_size, who=ModuleName(self))
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
@@ -144,7 +145,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
     ``(N, C, L) -> (N, C, output_size)``."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool1d(x, self.output_size, who=repr(self))
+        return adaptive_avg_pool1d(x, self.output_size, who=ModuleName(self))
 
 
 class AdaptiveMaxPool2d(_AdaptivePoolNd):
@@ -156,7 +157,7 @@ class AdaptiveMaxPool2d(_AdaptivePoolNd):
         self.return_indices = return_indices
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return adaptive_max_pool2d(x, self.output_size, self.return_indices, who=repr(self))
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices, who=ModuleName(self))
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
@@ -164,7 +165,7 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     ``(N, C, L) -> (N, C, output_size)``."""
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return adaptive_max_pool1d(x, self.output_size, self.return_indices, who=repr(self))
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices, who=ModuleName(self))
 
 
 class GlobalAvgPool2d(Module):
