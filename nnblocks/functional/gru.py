@@ -9,15 +9,14 @@ import numpy as np
 
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.recurrent import (
-    check_cell_input,
     check_layer,
     input_projection,
     parameter_grads,
+    run_cell,
+    run_layer,
     sigmoid,
     time_order,
-    zeros_state,
 )
-from nnblocks.functional.shape import unsqueeze
 
 Array = np.ndarray
 
@@ -150,9 +149,7 @@ def gru_layer(
     >>> y.shape, h_n.shape
     ((5, 2, 4), (2, 4))
     """
-    if hx is None:
-        hx = zeros_state(input, w_hh, 1)
-    return GRULayerBlock.apply(input, hx, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    return run_layer(GRULayerBlock, input, (hx,), (w_ih, w_hh, b_ih, b_hh), reverse=reverse)
 
 
 def gru_cell(
@@ -166,8 +163,5 @@ def gru_cell(
     r"""One GRU step, as ``torch.gru_cell``: a :class:`GRULayerBlock` over a sequence of length 1.
     Shapes: input ``(N, D)``, hx ``(N, H)`` or None (zeros), result ``(N, H)``.
     """
-    check_cell_input("gru_cell", input)
-    if hx is None:
-        hx = zeros_state(input, w_hh, 0)
-    _, h = GRULayerBlock.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh)
+    (h,) = run_cell("gru_cell", GRULayerBlock, input, (hx,), (w_ih, w_hh, b_ih, b_hh))
     return h

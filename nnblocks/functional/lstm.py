@@ -10,15 +10,14 @@ import numpy as np
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.recurrent import (
     add_biases,
-    check_cell_input,
     check_layer,
     input_projection,
     parameter_grads,
+    run_cell,
+    run_layer,
     sigmoid,
     time_order,
-    zeros_state,
 )
-from nnblocks.functional.shape import unsqueeze
 
 Array = np.ndarray
 
@@ -154,11 +153,8 @@ def lstm_layer(
     >>> y.shape, c_n.shape
     ((5, 2, 4), (2, 4))
     """
-    if hx is None:
-        h0 = zeros_state(input, w_hh, 1)
-        hx = (h0, h0)
-    h0, c0 = hx
-    return LSTMLayerBlock.apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    return run_layer(LSTMLayerBlock, input, (None, None) if hx is None else tuple(hx),
+                     (w_ih, w_hh, b_ih, b_hh), reverse=reverse)
 
 
 def lstm_cell(
@@ -172,10 +168,6 @@ def lstm_cell(
     r"""One LSTM step, as ``torch.lstm_cell``: returns ``(h', c')``. An :class:`LSTMLayerBlock`
     over a sequence of length 1. Shapes: input ``(N, D)``, hx ``((N, H), (N, H))`` or None (zeros).
     """
-    check_cell_input("lstm_cell", input)
-    if hx is None:
-        h0 = zeros_state(input, w_hh, 0)
-        hx = (h0, h0)
-    h0, c0 = hx
-    _, h, c = LSTMLayerBlock.apply(unsqueeze(input, 0), h0, c0, w_ih, w_hh, b_ih, b_hh)
+    h, c = run_cell("lstm_cell", LSTMLayerBlock, input, (None, None) if hx is None else tuple(hx),
+                    (w_ih, w_hh, b_ih, b_hh))
     return h, c

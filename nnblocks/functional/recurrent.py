@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks.functional.shape import unsqueeze
+
 Array = np.ndarray
 
 
@@ -109,6 +111,35 @@ def zeros_state(x: Any, w_hh: Any, batch_axis: int) -> Array:
     data = np.asarray(getattr(x, "data", x))
     hidden = np.shape(getattr(w_hh, "data", w_hh))[-1]
     return np.zeros((data.shape[batch_axis], hidden), dtype=data.dtype)
+
+
+def initial_states(x: Any, states: tuple, w_hh: Any, batch_axis: int) -> tuple:
+    """The states a layer block starts from: each given one, or zeros (:func:`zeros_state`)
+    for None."""
+    zeros = None
+    out = []
+    for state in states:
+        if state is None:
+            if zeros is None:
+                zeros = zeros_state(x, w_hh, batch_axis)
+            state = zeros
+        out.append(state)
+    return tuple(out)
+
+
+def run_layer(block: Any, x: Any, states: tuple, weights: tuple, **hyper: Any) -> tuple:
+    """``block`` (one of the fused layer blocks) over a ``(T, N, D)`` sequence from ``states``
+    (None: zeros): ``(output, *final states)``. Shared by the ``*_layer`` wrappers."""
+    return block.apply(x, *initial_states(x, states, weights[1], 1), *weights, **hyper)
+
+
+def run_cell(name: str, block: Any, x: Any, states: tuple, weights: tuple,
+             **hyper: Any) -> tuple:
+    """One step of ``block``: a sequence of length 1, input ``(N, D)``; returns the final
+    states. Shared by the ``*_cell`` wrappers (``name`` for errors)."""
+    check_cell_input(name, x)
+    states = initial_states(x, states, weights[1], 0)
+    return block.apply(unsqueeze(x, 0), *states, *weights, **hyper)[1:]
 
 
 def time_order(x: Array, reverse: bool) -> Array:

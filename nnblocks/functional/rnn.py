@@ -9,14 +9,13 @@ import numpy as np
 from nnblocks.core import Block, Tensor
 from nnblocks.functional.recurrent import (
     add_biases,
-    check_cell_input,
     check_layer,
     input_projection,
     parameter_grads,
+    run_cell,
+    run_layer,
     time_order,
-    zeros_state,
 )
-from nnblocks.functional.shape import unsqueeze
 
 Array = np.ndarray
 
@@ -149,10 +148,8 @@ def rnn_layer(
     >>> y.shape, h_n.shape
     ((5, 2, 4), (2, 4))
     """
-    if hx is None:
-        hx = zeros_state(input, w_hh, 1)
-    return RNNLayerBlock.apply(input, hx, w_ih, w_hh, b_ih, b_hh,
-                          nonlinearity=nonlinearity, reverse=reverse)
+    return run_layer(RNNLayerBlock, input, (hx,), (w_ih, w_hh, b_ih, b_hh),
+                     nonlinearity=nonlinearity, reverse=reverse)
 
 
 def rnn_cell(
@@ -168,9 +165,6 @@ def rnn_cell(
     ``torch.rnn_tanh_cell`` / ``torch.rnn_relu_cell``: an :class:`RNNLayerBlock` over a sequence of
     length 1. Shapes: input ``(N, D)``, hx ``(N, H)`` or None (zeros), result ``(N, H)``.
     """
-    check_cell_input("rnn_cell", input)
-    if hx is None:
-        hx = zeros_state(input, w_hh, 0)
-    _, h = RNNLayerBlock.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh,
-                          nonlinearity=nonlinearity)
+    (h,) = run_cell("rnn_cell", RNNLayerBlock, input, (hx,), (w_ih, w_hh, b_ih, b_hh),
+                    nonlinearity=nonlinearity)
     return h
