@@ -18,7 +18,6 @@ from nnblocks.core import (
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
-    tensor,
 )
 from nnblocks.core.creation import (
     arange,
@@ -56,6 +55,7 @@ from nnblocks.core.dtypes import (
     int64,
     uint8,
 )
+from nnblocks.core.tensor import tensor
 from nnblocks.functional import (
     abs,
     allclose,

@@ -40,3 +40,20 @@ def test_one_name_for_which_inputs_need_a_gradient() -> None:
         takes = "needs_input_grad" in inspect.signature(cls.forward).parameters
         assert takes == cls.takes_needs_input_grad, cls.__name__
         assert not hasattr(cls, "wants_needs_grad")
+
+
+def test_core_tensor_is_the_module_and_nb_tensor_the_function() -> None:
+    import nnblocks.core
+
+    assert inspect.ismodule(nnblocks.core.tensor)
+    assert nnblocks.core.tensor.Tensor is nb.Tensor
+    assert inspect.isfunction(nb.tensor) and nb.tensor is nnblocks.core.tensor.tensor
+
+
+def test_one_helper_reads_a_modules_dtype_argument() -> None:
+    from pathlib import Path
+
+    for path in Path(nn.__file__).parent.rglob("*.py"):
+        text = path.read_text()
+        assert "def _dtype(" not in text and "if dtype is None else" not in text.replace(
+            "return DEFAULT_DTYPE if dtype is None else", ""), f"{path}: use parameter_dtype"

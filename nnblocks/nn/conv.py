@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import DEFAULT_DTYPE, Tensor
+from nnblocks.core import Tensor
 from nnblocks.functional.conv import conv1d, conv2d, sobel_weight
 from nnblocks.functional.im2col import as_tuple
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.naming import ModuleName
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
 
 
@@ -55,7 +55,7 @@ class _ConvNd(Module):
             self.padding = as_tuple(padding, n, "padding", name, minimum=0)
         self.groups = int(groups)
         self.padding_mode = padding_mode
-        dtype = DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = parameter_dtype(dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import DEFAULT_DTYPE, Tensor, no_grad
+from nnblocks.core import Tensor, no_grad
 from nnblocks.functional.embedding import _padding_index, embedding
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 
 
 class Embedding(Module):
@@ -58,7 +58,7 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        dtype = DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = parameter_dtype(dtype)
         shape = (self.num_embeddings, self.embedding_dim)
         if _weight is None:
             self.weight = Parameter(np.empty(shape, dtype=dtype))

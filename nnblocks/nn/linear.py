@@ -7,16 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import DEFAULT_DTYPE, Tensor
+from nnblocks.core import Tensor
 from nnblocks.functional.linear import linear, maxout_linear
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    return DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
 
 
 def check_features(module: Module, x: Any, expected: int) -> None:
@@ -70,7 +66,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = size_argument("Linear", "in_features", in_features, minimum=0)
         self.out_features = size_argument("Linear", "out_features", out_features, minimum=0)
-        dtype = _dtype(dtype)
+        dtype = parameter_dtype(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
@@ -117,7 +113,7 @@ class Maxout(Module):
         self.in_features = size_argument("Maxout", "in_features", in_features, minimum=0)
         self.out_features = size_argument("Maxout", "out_features", out_features, minimum=0)
         self.num_pieces = size_argument("Maxout", "num_pieces", num_pieces)
-        dtype = _dtype(dtype)
+        dtype = parameter_dtype(dtype)
         shape = (self.out_features, self.num_pieces, self.in_features)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:

@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import DEFAULT_DTYPE, Tensor
+from nnblocks.core import Tensor
 from nnblocks.functional.im2col import as_tuple, conv_padding, conv_window
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.naming import ModuleName
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
 
 
@@ -36,7 +36,7 @@ class _LocallyConnectedNd(Module):
         pads = conv_padding(self.padding, self.kernel_size, self.stride, (1,) * n, name)
         win = conv_window(self.input_size, self.kernel_size, self.stride, pads, (1,) * n, name)
         self.output_size = win.out_size[2 - n:]
-        dtype = DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = parameter_dtype(dtype)
         shape = (*self.output_size, self.out_channels, self.in_channels, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:

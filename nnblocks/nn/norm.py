@@ -10,15 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from nnblocks.core import DEFAULT_DTYPE, Tensor
+from nnblocks.core import Tensor
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    return DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
 
 
 def _shape_of(x: Any) -> tuple[int, ...]:
@@ -100,7 +96,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = _dtype(dtype)
+        dtype = parameter_dtype(dtype)
         _affine_parameters(self, (self.num_features,), affine, affine and bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
@@ -199,7 +195,8 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        _affine_parameters(self, (self.num_channels,), affine, affine and bias, _dtype(dtype))
+        _affine_parameters(self, (self.num_channels,), affine, affine and bias,
+                           parameter_dtype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         _check_channels(self, x, self.num_channels)
@@ -234,7 +231,7 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine,
-                           elementwise_affine and bias, _dtype(dtype))
+                           elementwise_affine and bias, parameter_dtype(dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         shape = _shape_of(x)

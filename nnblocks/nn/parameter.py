@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnblocks.core import Tensor
+import numpy as np
+
+from nnblocks.core import DEFAULT_DTYPE, Tensor
+
+
+def parameter_dtype(dtype: Any) -> np.dtype:
+    """The dtype of a module's new parameters: ``dtype``, or float32 (PyTorch's default) when
+    None. The one place the modules' ``dtype=`` argument is read."""
+    return DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
 
 
 class Parameter(Tensor):

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from nnblocks._random import get_rng
-from nnblocks.core import DEFAULT_DTYPE, Tensor
+from nnblocks.core import Tensor
 from nnblocks.functional.linear import perceptron
 from nnblocks.nn.linear import check_features
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
 
 
@@ -63,7 +63,7 @@ class Perceptron(Module):
 
     def __init__(self, in_features: int, threshold: float = 0.0, *, dtype: Any = None) -> None:
         super().__init__()
-        dtype = DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = parameter_dtype(dtype)
         self.in_features = size_argument("Perceptron", "in_features", in_features)
         self.threshold = float(threshold)
         self.weight = Parameter(np.zeros(self.in_features, dtype=dtype), requires_grad=False)

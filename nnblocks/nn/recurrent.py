@@ -43,14 +43,10 @@ from nnblocks.functional.dropout import dropout
 from nnblocks.functional.shape import cat, getitem, squeeze, stack, transpose, unsqueeze
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter
+from nnblocks.nn.parameter import Parameter, parameter_dtype
 
 #: stacked gate blocks in the weights of each kind of layer
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    return np.dtype(np.float32 if dtype is None else dtype)
 
 
 def _check_sizes(who: str, input_size: int, hidden_size: int) -> None:
@@ -117,7 +113,7 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self.rng = rng
-        self._flat_weights_names = self._register_weights(_dtype(dtype))
+        self._flat_weights_names = self._register_weights(parameter_dtype(dtype))
         self.reset_parameters(rng)
 
     def _register_weights(self, dtype: np.dtype) -> list[str]:
@@ -304,7 +300,7 @@ class RNNCellBase(Module):
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.bias = bool(bias)
-        dtype = _dtype(dtype)
+        dtype = parameter_dtype(dtype)
         gates = num_chunks * hidden_size
         self.weight_ih = Parameter(np.zeros((gates, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.zeros((gates, hidden_size), dtype=dtype))
