@@ -80,10 +80,12 @@ def limit_threads(threads: int) -> Any:
 
     set_num_threads(threads)                           # nnblocks' own kernel threads too
     try:
-        from threadpoolctl import threadpool_limits
+        import threadpoolctl  # noqa: F401 - BlasLimit needs it
     except ImportError:
         return None
-    return threadpool_limits(limits=threads, user_api="blas")
+    from nnblocks.kernels.threads import BlasLimit
+
+    return BlasLimit(threads)                          # the same lock as the kernel sections
 
 
 def available_cores() -> int:

@@ -17,15 +17,19 @@ matters, work is split into the same items whatever the thread count, and partia
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 _pool: dict[str, Any] = {"threads": None, "workers": [], "blas": None}
 _local = threading.local()
 _busy = threading.Lock()                           # one parallel section at a time
+#: held while BLAS's (process-wide) thread count is changed, for the whole of a scoped change:
+#: two threads never interleave their set/restore, so each restores what it found
+_blas_lock = threading.RLock()             # re-entrant: a section inside a scoped change
 
 
 def _default_threads() -> int:
@@ -121,6 +125,57 @@ def _blas_controller() -> Any:
     return _pool["blas"]
 
 
+def blas_num_threads() -> list[int]:
+    """BLAS's thread count, per BLAS library NumPy loaded."""
+    return [lib.get_num_threads() for lib in _blas_controller()]
+
+
+@contextlib.contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """BLAS at ``n`` threads inside the ``with`` block, restored on exit (also on an error).
+
+    BLAS's thread count is one setting for the whole process, so the change is scoped and
+    serialized: the block holds a lock, and a scoped change in another thread (another
+    parallel section, :class:`BlasLimit`) waits until this one has restored what it found.
+    """
+    with _blas_lock:
+        blas = _blas_controller()
+        before = [lib.get_num_threads() for lib in blas]
+        for lib in blas:
+            lib.set_num_threads(n)
+        try:
+            yield
+        finally:
+            for lib, count in zip(blas, before):
+                lib.set_num_threads(count)
+
+
+class BlasLimit:
+    """A lasting BLAS thread limit (the command line's ``--threads N``): set now, undone by
+    :meth:`restore` (or leaving a ``with`` block), each under the same lock as
+    :func:`blas_threads`, so a parallel section running meanwhile never loses it."""
+
+    def __init__(self, n: int) -> None:
+        with _blas_lock:
+            self._blas = _blas_controller()
+            self._before: list[int] | None = [lib.get_num_threads() for lib in self._blas]
+            for lib in self._blas:
+                lib.set_num_threads(n)
+
+    def restore(self) -> None:
+        with _blas_lock:
+            if self._before is not None:
+                for lib, count in zip(self._blas, self._before):
+                    lib.set_num_threads(count)
+                self._before = None
+
+    def __enter__(self) -> BlasLimit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.restore()
+
+
 def workspace(name: str, size: int, dtype: Any, zero_tag: Any = None) -> Any:
     """This thread's flat scratch array ``name`` of at least ``size`` elements: its first
     ``size`` (a contiguous view). Kept across calls and grown when needed, never shrunk.
@@ -167,15 +222,8 @@ def run(task: Callable[[int], None], n_items: int) -> None:
             task(i)
         return
     try:
-        blas = _blas_controller()
-        before = [lib.get_num_threads() for lib in blas]
-        for lib in blas:
-            lib.set_num_threads(1)
-        try:
+        with blas_threads(1):                      # restored on exit, serialized (a lock)
             _run_shares(task, n_items, min(configured, n_items))
-        finally:
-            for lib, n in zip(blas, before):
-                lib.set_num_threads(n)
     finally:
         _busy.release()
 
