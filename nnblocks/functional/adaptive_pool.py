@@ -276,14 +276,14 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
                         who: str = "adaptive_max_pool2d") -> Tensor | tuple[Tensor, Tensor]:
     """As ``torch.nn.functional.adaptive_max_pool2d`` (:class:`AdaptiveMaxPool2dBlock`)."""
     return AdaptiveMaxPool2dBlock.apply(input, output_size=output_size,
-                                   return_indices=return_indices, who=who)
+                                        return_indices=return_indices, who=who)
 
 
 def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False, *,
                         who: str = "adaptive_max_pool1d") -> Tensor | tuple[Tensor, Tensor]:
     """As ``torch.nn.functional.adaptive_max_pool1d`` (:class:`AdaptiveMaxPool1dBlock`)."""
     return AdaptiveMaxPool1dBlock.apply(input, output_size=output_size,
-                                   return_indices=return_indices, who=who)
+                                        return_indices=return_indices, who=who)
 
 
 def _global_check(input: Any, who: str) -> None:

@@ -89,7 +89,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None:
         renorm_(table, indices, float(max_norm), float(norm_type))
     return EmbeddingBlock.apply(indices, weight, padding_idx=padding_idx,
-                           scale_grad_by_freq=scale_grad_by_freq)
+                                scale_grad_by_freq=scale_grad_by_freq)
 
 
 def renorm_(table: Array, indices: Array, max_norm: float, norm_type: float) -> None:

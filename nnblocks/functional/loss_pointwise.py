@@ -163,7 +163,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean",
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     return SmoothL1LossBlock.apply(input, target, beta=float(delta), scale=float(delta),
-                              reduction=reduction)
+                                   reduction=reduction)
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,

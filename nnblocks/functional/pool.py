@@ -402,8 +402,8 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
            [10.5, 12.5]])
     """
     return AvgPool2dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
-                           ceil_mode=ceil_mode, count_include_pad=count_include_pad,
-                           divisor_override=divisor_override, who=who)
+                                ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                                divisor_override=divisor_override, who=who)
 
 
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -411,4 +411,4 @@ def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                who: str = "avg_pool1d") -> Tensor:
     """1-D average pooling, as ``torch.nn.functional.avg_pool1d`` (:class:`AvgPool1dBlock`)."""
     return AvgPool1dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
-                           ceil_mode=ceil_mode, count_include_pad=count_include_pad, who=who)
+                                ceil_mode=ceil_mode, count_include_pad=count_include_pad, who=who)
