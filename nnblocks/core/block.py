@@ -138,8 +138,8 @@ class Block:
                 if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
                     arrays[i] = x.item()               # it never upcasts (float32 * np.float64)
         record = any_grad and cls.differentiable and grad_mode.GRAD_ENABLED.get()
-        needs = tuple(needs_input_grad) if record else (False,) * len(inputs)
         if cls.takes_needs_input_grad:
+            needs = tuple(needs_input_grad) if record else (False,) * len(inputs)
             y, saved = cls.forward(*arrays, needs_input_grad=needs, **hyper)
         else:
             y, saved = cls.forward(*arrays, **hyper)
@@ -149,12 +149,13 @@ class Block:
                 y = np.asarray(y)                      # NumPy scalars from full reductions
             if not record:
                 return Tensor._make(y, None, 0)
-            node = Node(cls, saved, tuple(tensors), needs, ((y.shape, y.dtype),), False)
+            node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
+                        ((y.shape, y.dtype),), False)
             return Tensor._make(y, node, 0)
         outs = tuple(np.asarray(o) for o in y)
         if not record:
             return tuple(Tensor._make(o, None, 0) for o in outs)
-        node = Node(cls, saved, tuple(tensors), needs,
+        node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
                     tuple((o.shape, o.dtype) for o in outs), True)
         return tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
 
