@@ -37,6 +37,9 @@ class Sigmoid(Block):
         Computed from :math:`e^{-|x|} \in (0, 1]`, so it never overflows for large :math:`|x|`.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array) -> tuple[Array, tuple[Array]]:
         e = np.exp(-np.abs(x))                                   # (*)
@@ -59,6 +62,9 @@ class Tanh(Block):
         x: ``(*)``; y, g_x: like x.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
         y = np.tanh(x)                                           # (*)
@@ -80,6 +86,9 @@ class ReLU(Block):
     Shapes:
         x: ``(*)``; y, g_x: like x.
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -309,6 +318,9 @@ class Softmax(Block):
         :math:`\le 0`), so scores of :math:`\pm 10^4` give exact probabilities, not NaN.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:
         axis = _one_axis("softmax", dim, x.ndim)
@@ -343,6 +355,9 @@ class LogSoftmax(Block):
         Log-sum-exp is shifted by :math:`\max_k x_k`; scores of :math:`\pm 10^4` give finite
         log-probabilities (:math:`-2 \cdot 10^4`, not :math:`-\infty`).
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:

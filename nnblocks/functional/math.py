@@ -38,6 +38,8 @@ class Add(Block):
         a, b: broadcastable; y: their broadcast shape.
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
         a, b = promote(a, b)
@@ -58,6 +60,8 @@ class Sub(Block):
         a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
         of a and b by the core.
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
@@ -109,6 +113,9 @@ class Div(Block):
         of a and b by the core.
     """
 
+    saved_inputs = (1,)                # saves b and y
+    saves_output = True
+
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
         a, b = promote(a, b, floating=True)                      # int / int is float32
@@ -131,6 +138,8 @@ class Neg(Block):
     Shapes:
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, None]:
@@ -184,6 +193,9 @@ class Exp(Block):
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
         y = np.exp(as_floating(x))
@@ -217,6 +229,9 @@ class Sqrt(Block):
     Shapes:
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -326,6 +341,8 @@ class Where(Block):
     Shapes:
         condition (bool), a, b: broadcastable; y: their broadcast shape.
     """
+
+    saved_inputs = (0,)                # saves the condition
 
     @staticmethod
     def forward(condition: Array, a: Array, b: Array) -> tuple[Array, Array]:

@@ -59,6 +59,8 @@ class Sum(Block):
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
         dims = _reduced_dims("sum", dim, x.ndim)
@@ -79,6 +81,8 @@ class Mean(Block):
     Shapes:
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
@@ -125,6 +129,8 @@ class Max(Block):
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
 
+    saves_output = True                # saves x and the reduced values
+
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
         return _extreme_forward("max", np.max, x, dim, keepdim)
@@ -139,6 +145,8 @@ class Min(Block):
     Shapes:
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
+
+    saves_output = True                # saves x and the reduced values
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:

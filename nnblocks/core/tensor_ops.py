@@ -1,0 +1,503 @@
+"""The Tensor's operators and everyday methods, as a mixin of :class:`~nnblocks.core.Tensor`.
+
+``core/tensor.py`` (storage, autograd entry points, conversions) plus this mixin and
+:mod:`nnblocks.core.tensor_inplace` (in-place operations) are the Tensor's whole interface: every
+``+``, ``.sum()``, ``.view()`` is written here, where editors and type checkers see it.
+
+Why a late-bound reference: each operation is a block of the functional layer, and the core must
+not import that layer (imports flow one way, core <- functional <- nn ...; a function-level import
+would hide a cycle). So the methods call the functional operations through one module-level name,
+``_F``, which :mod:`nnblocks.functional` binds to itself when it is imported
+(:func:`bind_functional`). ``import nnblocks`` (or any import of ``nnblocks.functional``) does it
+before any user code runs; the core alone (without the functional layer) has data, autograd and
+conversions but no arithmetic, and says so. The binding costs one attribute lookup per call.
+
+Methods follow PyTorch's signatures and meaning (``size()`` is a method, ``max(dim)`` returns
+``(values, indices)``, ``var`` is unbiased by default, ``float()`` keeps the gradient).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from nnblocks.core.dtypes import check_device, is_device, resolve_dtype
+
+
+class _Unbound:
+    """Stands for the functional layer until it is imported: any use says what to import."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"Tensor.{name}: the functional layer is not loaded; "
+                           "import nnblocks (or nnblocks.functional) first")
+
+
+#: The functional layer (the ``nnblocks.functional`` package), bound by :func:`bind_functional`
+#: when that package is imported. The only reference from the core up to the functional layer.
+_F: Any = _Unbound()
+
+
+def bind_functional(namespace: Any) -> None:
+    """Make Tensor's operators use ``namespace`` (``nnblocks.functional``, which calls this once
+    at import)."""
+    global _F
+    _F = namespace
+
+
+#: PyTorch's legacy type strings (``tensor.type()``), both ways
+_TYPE_NAMES = {
+    np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
+    np.dtype(np.float16): "torch.HalfTensor", np.dtype(np.int64): "torch.LongTensor",
+    np.dtype(np.int32): "torch.IntTensor", np.dtype(np.int16): "torch.ShortTensor",
+    np.dtype(np.int8): "torch.CharTensor", np.dtype(np.uint8): "torch.ByteTensor",
+    np.dtype(np.bool_): "torch.BoolTensor",
+}
+_TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def _size_arg(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+class TensorOps:
+    """Operators and methods of :class:`~nnblocks.core.Tensor`, each applying blocks of the
+    functional layer (through ``_F``, see the module docstring)."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Any:
+        return _F.add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _F.add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _F.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _F.div(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _F.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _F.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _F.matmul(other, self)
+
+    def __neg__(self) -> Any:
+        return _F.neg(self)
+
+    def __abs__(self) -> Any:
+        return _F.abs(self)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _F.eq(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _F.ne(self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _F.lt(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _F.le(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _F.gt(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _F.ge(self, other)
+
+    def __getitem__(self, index: Any) -> Any:
+        return _F.getitem(self, index)
+
+    # ------------------------------------------------------------------ arithmetic
+    def add(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self + alpha * other``, as ``torch.add``."""
+        return _F.add(self, other if alpha == 1 else _F.mul(other, alpha))
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self - alpha * other``, as ``torch.sub``."""
+        return _F.sub(self, other if alpha == 1 else _F.mul(other, alpha))
+
+    def mul(self, other: Any) -> Any:
+        return _F.mul(self, other)
+
+    def div(self, other: Any) -> Any:
+        return _F.div(self, other)
+
+    def neg(self) -> Any:
+        return _F.neg(self)
+
+    def pow(self, exponent: Any) -> Any:
+        return _F.pow(self, exponent)
+
+    def matmul(self, other: Any) -> Any:
+        return _F.matmul(self, other)
+
+    def mm(self, other: Any) -> Any:
+        """Product of two matrices (``torch.mm``: no batching, no broadcasting)."""
+        return _F.mm(self, other)
+
+    def maximum(self, other: Any) -> Any:
+        return _F.maximum(self, other)
+
+    def minimum(self, other: Any) -> Any:
+        return _F.minimum(self, other)
+
+    def clip(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return _F.clip(self, min, max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return _F.clip(self, min, max)
+
+    # ------------------------------------------------------------------ element-wise math
+    def exp(self) -> Any:
+        return _F.exp(self)
+
+    def log(self) -> Any:
+        return _F.log(self)
+
+    def sqrt(self) -> Any:
+        return _F.sqrt(self)
+
+    def abs(self) -> Any:
+        return _F.abs(self)
+
+    def sin(self) -> Any:
+        return _F.sin(self)
+
+    def cos(self) -> Any:
+        return _F.cos(self)
+
+    def log1p(self) -> Any:
+        return _F.log1p(self)
+
+    def expm1(self) -> Any:
+        return _F.expm1(self)
+
+    def square(self) -> Any:
+        return _F.square(self)
+
+    def rsqrt(self) -> Any:
+        return _F.rsqrt(self)
+
+    def reciprocal(self) -> Any:
+        return _F.reciprocal(self)
+
+    def sign(self) -> Any:
+        return _F.sign(self)
+
+    def floor(self) -> Any:
+        return _F.floor(self)
+
+    def ceil(self) -> Any:
+        return _F.ceil(self)
+
+    def round(self) -> Any:
+        return _F.round(self)
+
+    def sigmoid(self) -> Any:
+        return _F.sigmoid(self)
+
+    def tanh(self) -> Any:
+        return _F.tanh(self)
+
+    def relu(self) -> Any:
+        return _F.relu(self)
+
+    def softmax(self, dim: int = -1) -> Any:
+        return _F.softmax(self, dim)
+
+    def log_softmax(self, dim: int = -1) -> Any:
+        return _F.log_softmax(self, dim)
+
+    # ------------------------------------------------------------------ comparisons
+    def eq(self, other: Any) -> Any:
+        return _F.eq(self, other)
+
+    def ne(self, other: Any) -> Any:
+        return _F.ne(self, other)
+
+    def lt(self, other: Any) -> Any:
+        return _F.lt(self, other)
+
+    def le(self, other: Any) -> Any:
+        return _F.le(self, other)
+
+    def gt(self, other: Any) -> Any:
+        return _F.gt(self, other)
+
+    def ge(self, other: Any) -> Any:
+        return _F.ge(self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Any:
+        """``value`` where ``mask`` is true, else this tensor's element (differentiable)."""
+        return _F.masked_fill(self, mask, value)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Any = None) -> Any:
+        x = self if dtype is None else self.to(dtype)
+        return _F.sum(x, dim, keepdim, axis=axis)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Any = None) -> Any:
+        x = self if dtype is None else self.to(dtype)
+        return _F.mean(x, dim, keepdim, axis=axis)
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+        """The largest value, or ``(values, indices)`` along an int ``dim`` (``torch.max``)."""
+        return _F.max(self, dim, keepdim, axis=axis)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+        """The smallest value, or ``(values, indices)`` along an int ``dim`` (``torch.min``)."""
+        return _F.min(self, dim, keepdim, axis=axis)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _F.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _F.amin(self, dim, keepdim)
+
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None, axis: Any = None) -> Any:
+        """Variance over ``dim``: unbiased (``correction=1``) by default, as ``torch.var``;
+        ``unbiased=False`` or ``correction=0`` for the population variance."""
+        dim, correction = _correction(dim, unbiased, correction)
+        return _F.var(self, dim, correction=correction, keepdim=keepdim, axis=axis)
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None, axis: Any = None) -> Any:
+        """Standard deviation over ``dim``, with ``var``'s arguments."""
+        dim, correction = _correction(dim, unbiased, correction)
+        return _F.std(self, dim, correction=correction, keepdim=keepdim, axis=axis)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Any:
+        """The ``p``-norm (2 / ``'fro'``, 1, or any positive p) over ``dim``."""
+        return _F.select.norm(self, p, dim, keepdim)  # F.norm is the norm-layer module
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _F.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _F.argmin(self, dim, keepdim)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _F.topk(self, k, dim, largest, sorted)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _F.argsort(self, dim, descending, stable)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Any:
+        return _F.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Any:
+        """Another shape for the same elements (a reshape: it copies when NumPy must)."""
+        return _F.reshape(self, *shape)
+
+    def view_as(self, other: Any) -> Any:
+        return _F.reshape(self, tuple(other.shape))
+
+    def reshape_as(self, other: Any) -> Any:
+        return _F.reshape(self, tuple(other.shape))
+
+    def permute(self, *dims: Any) -> Any:
+        return _F.permute(self, *dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Any:
+        return _F.transpose(self, dim0, dim1)
+
+    def t(self) -> Any:
+        """The transpose of a matrix (a tensor of at most 2 dims), as ``torch.t``."""
+        if self.data.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {self.data.ndim} "
+                               "(use transpose(dim0, dim1) or permute)")
+        return _F.transpose(self, 0, -1) if self.data.ndim == 2 else self
+
+    @property
+    def T(self) -> Any:  # noqa: N802 - PyTorch's name
+        """All axes reversed."""
+        return _F.permute(self, *reversed(range(self.data.ndim)))
+
+    @property
+    def mT(self) -> Any:  # noqa: N802 - PyTorch's name
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return _F.transpose(self, -2, -1)
+
+    def expand(self, *shape: Any) -> Any:
+        return _F.expand(self, *shape)
+
+    def expand_as(self, other: Any) -> Any:
+        return _F.expand(self, tuple(other.shape))
+
+    def squeeze(self, dim: Any = None) -> Any:
+        return _F.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Any:
+        return _F.unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
+        return _F.flatten(self, start_dim, end_dim)
+
+    def split(self, split_size: Any, dim: int = 0) -> Any:
+        return _F.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> Any:
+        return _F.chunk(self, chunks, dim)
+
+    def narrow(self, dim: int, start: int, length: int) -> Any:
+        return _F.narrow(self, dim, start, length)
+
+    def repeat(self, *sizes: Any) -> Any:
+        return _F.repeat(self, *sizes)
+
+    def contiguous(self) -> Any:
+        """The tensor itself when its array is C-contiguous, else a contiguous copy (with its
+        gradient), as ``torch.Tensor.contiguous``."""
+        return self if self.data.flags.c_contiguous else _F.clone(self)
+
+    def clone(self) -> Any:
+        """A copy that keeps the gradient path (``torch.clone``)."""
+        return _F.clone(self)
+
+    # ------------------------------------------------------------------ dtype conversion
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, as PyTorch's.
+
+        A floating-to-floating conversion keeps the gradient path; to an integer or bool dtype
+        it is cut, as in PyTorch. The device must be the CPU. Returns the tensor itself when
+        nothing changes (and ``copy=False``).
+        """
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"Tensor.to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, TensorOps):
+                dtype = arg.data.dtype
+            elif is_device(arg):
+                device = arg
+            elif isinstance(arg, builtins.bool):
+                continue                                  # to(dtype, non_blocking, copy)
+            elif arg is not None:
+                dtype = arg
+        check_device(device, "Tensor.to")
+        if dtype is None:
+            return _F.clone(self) if copy else self
+        dtype = resolve_dtype(dtype, "Tensor.to")
+        if dtype == np.float16:
+            raise TypeError("Tensor.to: float16 is not supported (nnblocks computes in float32 "
+                            "and float64); use .float()")
+        if dtype == self.data.dtype and not copy:
+            return self
+        return _F.cast(self, dtype)
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without an argument, PyTorch's type string (``'torch.FloatTensor'``); with a dtype
+        (or such a string), ``self.to(dtype)``."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.data.dtype, f"torch.{self.data.dtype}Tensor")
+        if isinstance(dtype, str):
+            if dtype not in _TYPE_DTYPES:
+                raise TypeError(f"Tensor.type: unknown type {dtype!r}")
+            dtype = _TYPE_DTYPES[dtype]
+        return self.to(dtype)
+
+    def type_as(self, other: Any) -> Any:
+        return self.to(other.data.dtype)
+
+    def float(self) -> Any:
+        """float32, keeping the gradient path (``torch.Tensor.float``)."""
+        return self.to(np.float32)
+
+    def double(self) -> Any:
+        """float64, keeping the gradient path."""
+        return self.to(np.float64)
+
+    def half(self) -> Any:
+        raise TypeError("Tensor.half: float16 is not supported (nnblocks computes in float32 "
+                        "and float64); use .float()")
+
+    def long(self) -> Any:
+        return self.to(np.int64)
+
+    def int(self) -> Any:
+        return self.to(np.int32)
+
+    def bool(self) -> Any:
+        return self.to(np.bool_)
+
+    # ------------------------------------------------------------------ new tensors
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Any:
+        return self._new(np.zeros, _size_arg(size), dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Any:
+        return self._new(np.ones, _size_arg(size), dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Any:
+        return self._new(np.zeros, _size_arg(size), dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Any:
+        def make(shape: tuple, dtype: Any) -> np.ndarray:
+            return np.full(shape, fill_value, dtype=dtype)
+
+        return self._new(make, tuple(size), dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: builtins.bool = False) -> Any:
+        """A new leaf tensor copying ``data``, in this tensor's dtype unless ``dtype`` is given."""
+        check_device(device, "Tensor.new_tensor")
+        dtype = resolve_dtype(dtype, "Tensor.new_tensor") or self.data.dtype
+        array = np.array(getattr(data, "data", data), dtype=dtype, copy=True)
+        return type(self)._leaf(array, requires_grad)
+
+    def _new(self, make: Any, shape: tuple, dtype: Any, device: Any,
+             requires_grad: builtins.bool) -> Any:
+        check_device(device, "Tensor.new_*")
+        dtype = resolve_dtype(dtype, "Tensor.new_*") or self.data.dtype
+        return type(self)._leaf(make(shape, dtype), requires_grad)
+
+
+def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, int]:
+    """PyTorch's ``var(dim, unbiased, keepdim)`` / ``var(unbiased)`` / ``correction=``."""
+    if isinstance(dim, builtins.bool):                   # x.var(False): unbiased given first
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError("var/std: give unbiased or correction, not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction
