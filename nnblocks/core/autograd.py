@@ -235,8 +235,13 @@ def backward(
                 "but its saved arrays were freed by the first backward; "
                 "call backward(retain_graph=True) the first time"
             )
-        if node.versions is not None or node.out_vcs is not None or block.saved_inputs != ():
+        if node.versions is not None or node.out_vcs is not None:
             check_saved(node)                          # raises if a saved tensor was changed
+        elif block.saved_inputs != ():
+            for x in node.inputs:                      # counters made since it was recorded?
+                if x is not None and x._vc is not None:
+                    check_saved(node)
+                    break
         if node.retained is not None:                  # outputs on which retain_grad() was called
             for t in node.retained:
                 if slot[t._out_index] is not None:

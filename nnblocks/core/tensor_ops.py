@@ -10,7 +10,13 @@ would hide a cycle). So the methods call the functional operations through one m
 ``_F``, which :mod:`nnblocks.functional` binds to itself when it is imported
 (:func:`bind_functional`). ``import nnblocks`` (or any import of ``nnblocks.functional``) does it
 before any user code runs; the core alone (without the functional layer) has data, autograd and
-conversions but no arithmetic, and says so. The binding costs one attribute lookup per call.
+conversions but no arithmetic, and says so.
+
+Speed: the arithmetic operators and ``sum``/``mean`` run in every training step, so
+:func:`bind_functional` also takes the ``apply`` of the blocks behind them from ``_F`` once
+(``_apply``, derived from ``_F``, not a second binding): ``a * b`` then costs one Python call
+before ``MulBlock.apply``, as when the wrappers themselves were the methods (going through the
+wrapper added ~4% to a tiny-op training step, measured with ``benchmarks/tiny_ops.py``).
 
 Methods follow PyTorch's signatures and meaning (``size()`` is a method, ``max(dim)`` returns
 ``(values, indices)``, ``var`` is unbiased by default, ``float()`` keeps the gradient).
@@ -37,13 +43,35 @@ class _Unbound:
 #: The functional layer (the ``nnblocks.functional`` package), bound by :func:`bind_functional`
 #: when that package is imported. The only reference from the core up to the functional layer.
 _F: Any = _Unbound()
+#: ``Block.apply`` of the blocks behind the hottest operators, taken from ``_F`` by
+#: :func:`bind_functional` (see "Speed" in the module docstring)
+_apply: Any = _Unbound()
+
+
+class _HotBlocks:
+    """The ``apply`` of the blocks behind ``+ - * / @ **``, unary ``-``, ``sum`` and ``mean``."""
+
+    __slots__ = ("add", "sub", "mul", "div", "matmul", "pow", "neg", "sum", "mean")
+
+    def __init__(self, functional: Any) -> None:
+        math, reduce = functional.math, functional.reduce
+        self.add = math.AddBlock.apply
+        self.sub = math.SubBlock.apply
+        self.mul = math.MulBlock.apply
+        self.div = math.DivBlock.apply
+        self.matmul = math.MatMulBlock.apply
+        self.pow = math.PowBlock.apply
+        self.neg = math.NegBlock.apply
+        self.sum = reduce.SumBlock.apply
+        self.mean = reduce.MeanBlock.apply
 
 
 def bind_functional(namespace: Any) -> None:
     """Make Tensor's operators use ``namespace`` (``nnblocks.functional``, which calls this once
     at import)."""
-    global _F
+    global _F, _apply
     _F = namespace
+    _apply = _HotBlocks(namespace)
 
 
 #: PyTorch's legacy type strings (``tensor.type()``), both ways
@@ -71,43 +99,43 @@ class TensorOps:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Any:
-        return _F.add(self, other)
+        return _apply.add(self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return _F.add(other, self)
+        return _apply.add(other, self)
 
     def __sub__(self, other: Any) -> Any:
-        return _F.sub(self, other)
+        return _apply.sub(self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return _F.sub(other, self)
+        return _apply.sub(other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return _F.mul(self, other)
+        return _apply.mul(self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return _F.mul(other, self)
+        return _apply.mul(other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        return _F.div(self, other)
+        return _apply.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Any:
-        return _F.div(other, self)
+        return _apply.div(other, self)
 
     def __pow__(self, other: Any) -> Any:
-        return _F.pow(self, other)
+        return _apply.pow(self, other)
 
     def __rpow__(self, other: Any) -> Any:
-        return _F.pow(other, self)
+        return _apply.pow(other, self)
 
     def __matmul__(self, other: Any) -> Any:
-        return _F.matmul(self, other)
+        return _apply.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Any:
-        return _F.matmul(other, self)
+        return _apply.matmul(other, self)
 
     def __neg__(self) -> Any:
-        return _F.neg(self)
+        return _apply.neg(self)
 
     def __abs__(self) -> Any:
         return _F.abs(self)
@@ -260,13 +288,15 @@ class TensorOps:
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
             axis: Any = None) -> Any:
-        x = self if dtype is None else self.to(dtype)
-        return _F.sum(x, dim, keepdim, axis=axis)
+        if dtype is not None:
+            return _F.sum(self.to(dtype), dim, keepdim, axis=axis)
+        return _apply.sum(self, dim=axis if dim is None else dim, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Any = None) -> Any:
-        x = self if dtype is None else self.to(dtype)
-        return _F.mean(x, dim, keepdim, axis=axis)
+        if dtype is not None:
+            return _F.mean(self.to(dtype), dim, keepdim, axis=axis)
+        return _apply.mean(self, dim=axis if dim is None else dim, keepdim=keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
         """The largest value, or ``(values, indices)`` along an int ``dim`` (``torch.max``)."""
