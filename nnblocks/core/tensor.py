@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import autograd
+from nnblocks.core.tensor_convert import TensorConversions
 from nnblocks.core.tensor_inplace import InplaceOps
 from nnblocks.core.tensor_ops import TensorOps
 from nnblocks.core.version import share
@@ -37,7 +38,7 @@ def _check_numeric(array: np.ndarray, who: str) -> None:
                         "dtype=np.float32)")
 
 
-class Tensor(TensorOps, InplaceOps):
+class Tensor(TensorOps, TensorConversions, InplaceOps):
     """An n-dimensional array that can record how it was computed.
 
     ``data`` is a NumPy array (shared, not copied, and its dtype kept; Python numbers and lists
@@ -48,8 +49,9 @@ class Tensor(TensorOps, InplaceOps):
 
     Arithmetic operators (``+ - * / ** @``, unary ``-``), comparisons, indexing and methods such
     as ``sum``, ``mean``, ``reshape``, each one a block, are defined in the mixin
-    :class:`~nnblocks.core.tensor_ops.TensorOps`; in-place operations (``add_``, ``+=`` ...) in
-    :class:`~nnblocks.core.tensor_inplace.InplaceOps`.
+    :class:`~nnblocks.core.tensor_ops.TensorOps`; dtype conversions (``to``, ``float`` ...) and
+    ``new_*`` in :class:`~nnblocks.core.tensor_convert.TensorConversions`; in-place operations
+    (``add_``, ``+=`` ...) in :class:`~nnblocks.core.tensor_inplace.InplaceOps`.
 
     >>> import nnblocks as nb
     >>> x = nb.tensor([1.0, 2.0, 3.0], requires_grad=True)
