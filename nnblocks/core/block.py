@@ -169,10 +169,16 @@ class Block:
             return out
         outs = tuple(np.asarray(o) for o in y)
         if not record:
-            return tuple(Tensor._make(o, None, 0) for o in outs)
-        node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
-                    tuple((o.shape, o.dtype) for o in outs), True)
-        if versioned:
-            node.versions = versions_of(node.inputs)
-        return tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
+            results = tuple(Tensor._make(o, None, 0) for o in outs)
+        else:
+            node = Node(cls, saved, tuple(tensors), tuple(needs_grad),
+                        tuple((o.shape, o.dtype) for o in outs), True)
+            if versioned:
+                node.versions = versions_of(node.inputs)
+            results = tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
+        if cls.is_view and tensors[0] is not None:        # split / chunk: views of the input
+            for out in results:
+                if np.may_share_memory(out.data, arrays[0]):
+                    share(tensors[0], out)
+        return results
 

@@ -210,6 +210,7 @@ class SplitBlock(Block):
     """
 
     saved_inputs = ()                  # saves no input array
+    is_view = True                     # the pieces are views of the input
 
     @staticmethod
     def forward(x: Array, *, sizes: tuple[int, ...], dim: int = 0) -> tuple[tuple, int]:

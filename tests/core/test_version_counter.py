@@ -116,6 +116,16 @@ def through_a_view_under_no_grad(lib):
     return x, w
 
 
+def through_a_chunk_under_no_grad(lib):
+    x, w = _leaves(lib)
+    y = (x * w).sigmoid()
+    with lib.no_grad():
+        first, _ = y.chunk(2)
+        first.zero_()
+    y.sum().backward()
+    return x, w
+
+
 def through_detach(lib):
     x, w = _leaves(lib)
     y = (x * w).sigmoid()
@@ -235,6 +245,7 @@ CASES = [
     (leaf_changed_under_no_grad_after_mul, "MulBlock"),
     (constant_changed_after_mul, "MulBlock"),
     (through_a_view_under_no_grad, "MulBlock"),
+    (through_a_chunk_under_no_grad, "SigmoidBlock"),
     (through_detach, "SigmoidBlock"),
     (after_backward_with_retain_graph, "MulBlock"),
     (recorded_inplace_after_saved_output, "ExpBlock"),
