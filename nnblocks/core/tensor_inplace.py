@@ -55,7 +55,16 @@ def _needs_grad(x: Any) -> bool:
 
 
 class InplaceOps:
-    """The in-place half of the Tensor interface (``*_`` methods and ``+= -= *= /=``)."""
+    """The in-place half of the Tensor interface (``*_`` methods and ``+= -= *= /=``).
+
+    >>> import nnblocks as nb
+    >>> w = nb.tensor([1.0, 2.0], requires_grad=True)
+    >>> array = w.data
+    >>> with nb.no_grad():
+    ...     w -= 0.5
+    >>> w, w.data is array
+    (tensor([0.5, 1.5], requires_grad=True), True)
+    """
 
     __slots__ = ()
 

@@ -11,6 +11,15 @@ current versions and raises, naming the block, instead of computing a wrong grad
 the block did not save may change freely (``y = x + 1; x.mul_(2)`` still backpropagates, as in
 PyTorch).
 
+>>> import nnblocks as nb
+>>> x = nb.tensor([1.0, 2.0], requires_grad=True)
+>>> y = x.sigmoid()
+>>> _ = y.mul_(2)
+>>> y.sum().backward()  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+RuntimeError: SigmoidBlock: a tensor it saved for backward (its output) was modified by an ...
+
 Counters are made lazily: a tensor that was never changed in place and never viewed has none
 (``_vc is None`` means version 0), so ordinary operations pay one attribute test.
 
