@@ -51,8 +51,8 @@ class Node:
         freed: whether ``saved`` was released by a backward pass without ``retain_graph``.
         retained: output tensors whose ``.grad`` is kept (``Tensor.retain_grad``), or None.
         versions: the inputs' versions when recorded, or None when all were 0.
-        out_vcs: ``[(counter, version)]`` of saved outputs changed since, or None (see
-            :mod:`nnblocks.core.version`).
+        out_vcs: ``[(counter, version)]`` of the outputs it saved, each counter with the version
+            its output must still have at backward, or None (see :mod:`nnblocks.core.version`).
     """
 
     __slots__ = ("block", "saved", "inputs", "needs_grad", "out_meta", "multi", "freed", "retained",
