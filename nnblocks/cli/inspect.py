@@ -180,7 +180,7 @@ def print_layer_table(model: Any) -> None:
         if own:
             shapes = ", ".join(f"{n} {tuple(p.shape)}" for n, p in own)
             rows.append((name or "(model)", type(module).__name__, shapes,
-                         sum(int(p.size) for _, p in own)))
+                         sum(p.numel() for _, p in own)))
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in
               enumerate(("layer", "type", "parameters"))]
     print(f"{'layer':<{widths[0]}}  {'type':<{widths[1]}}  {'parameters':<{widths[2]}}  "

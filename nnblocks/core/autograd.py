@@ -15,6 +15,12 @@ no longer holds every activation of its graph, as in PyTorch). Backpropagating t
 node raises a ``RuntimeError`` naming the block; pass ``retain_graph=True`` to the first call to
 backpropagate through the same graph again.
 
+Version counters (:mod:`nnblocks.core.version`): before a node is backpropagated, the tensors
+its block saved are checked against the versions they had when it was recorded; a tensor changed
+in place since raises a ``RuntimeError`` naming the block. A tensor rebased by a recorded
+in-place operation sends the gradient of the blocks recorded before that operation to the
+producer it had then.
+
 Post-accumulate hooks: :func:`register_post_accumulate_grad_hook` (also
 ``Tensor.register_post_accumulate_grad_hook``, PyTorch's name) registers ``hook(tensor)`` on a
 leaf; during a backward pass it is called right after the leaf's gradient of that pass is final
@@ -35,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnblocks.core.broadcast import unbroadcast
+from nnblocks.core.version import check_saved, producer_at
 
 if TYPE_CHECKING:
     from nnblocks.core.block import Node
@@ -132,7 +139,7 @@ def _topological_order(root: Node) -> list[Node]:
             i += 1
             if x is None or not needs[i - 1]:
                 continue
-            child = x._node
+            child = x._node if x._vc is None else producer_at(node, i - 1, x)[0]
             if child is not None and child not in visited:
                 visited.add(child)
                 stack.append((node, i))                # come back for the remaining inputs
@@ -228,6 +235,13 @@ def backward(
                 "but its saved arrays were freed by the first backward; "
                 "call backward(retain_graph=True) the first time"
             )
+        if node.versions is not None or node.out_vcs is not None:
+            check_saved(node)                          # raises if a saved tensor was changed
+        elif block.saved_inputs != ():
+            for x in node.inputs:                      # counters made since it was recorded?
+                if x is not None and x._vc is not None:
+                    check_saved(node)
+                    break
         if node.retained is not None:                  # outputs on which retain_grad() was called
             for t in node.retained:
                 if slot[t._out_index] is not None:
@@ -257,7 +271,11 @@ def backward(
             data = x.data
             if type(g) is not np.ndarray or g.shape != data.shape or g.dtype != data.dtype:
                 g = _input_gradient(node, i, g, x)     # un-broadcast, cast: the slow path
-            producer = x._node
+            if x._vc is None:
+                producer = x._node
+                k = x._out_index
+            else:                                      # maybe rebased by an in-place op since
+                producer, k = producer_at(node, i, x)
             if producer is None:                       # a leaf: sum its paths first
                 entry = leaf_grads.get(id(x))
                 if entry is None:
@@ -268,7 +286,6 @@ def backward(
             pslot = grads.get(producer)
             if pslot is None:
                 pslot = grads[producer] = [None] * len(producer.out_meta)
-            k = x._out_index
             pslot[k] = g if pslot[k] is None else pslot[k] + g    # fan-out: paths add up
         if pending is not None:
             _release_leaves(node, pending, leaf_grads)

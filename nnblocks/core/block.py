@@ -30,6 +30,7 @@ import numpy as np
 
 from nnblocks.core import grad_mode
 from nnblocks.core.tensor import Tensor
+from nnblocks.core.version import share, versions_of
 
 Array = np.ndarray
 
@@ -52,10 +53,13 @@ class Node:
         multi: whether ``forward`` returned a tuple of outputs.
         freed: whether ``saved`` was released by a backward pass without ``retain_graph``.
         retained: output tensors whose ``.grad`` is kept (``Tensor.retain_grad``), or None.
+        versions: the inputs' versions when recorded, or None when all were 0.
+        out_vcs: ``[(counter, version)]`` of the outputs it saved, each counter with the version
+            its output must still have at backward, or None (see :mod:`nnblocks.core.version`).
     """
 
     __slots__ = ("block", "saved", "inputs", "needs_input_grad", "out_meta", "multi", "freed",
-                 "retained")
+                 "retained", "versions", "out_vcs")
 
     def __init__(self, block, saved, inputs, needs_input_grad, out_meta, multi):
         self.block = block
@@ -66,6 +70,8 @@ class Node:
         self.multi = multi
         self.freed = False
         self.retained = None
+        self.versions = None
+        self.out_vcs = None
 
     def __repr__(self) -> str:
         return f"<Node {self.block.__name__}>"
@@ -86,6 +92,14 @@ class Block:
     #: backward needs for those inputs only and returns None for the others (e.g. a network's
     #: first LinearBlock or Conv2dBlock needs no gradient w.r.t. its input)
     takes_needs_input_grad: ClassVar[bool] = False
+    #: indices of the inputs whose arrays ``forward`` puts in ``saved`` (None: all of them, the
+    #: safe default); an in-place change of one of them before backward raises
+    saved_inputs: ClassVar[tuple[int, ...] | None] = None
+    #: True when ``saved`` holds the output: an in-place change of the output then raises
+    saves_output: ClassVar[bool] = False
+    #: True when the output may share the first input's memory (a view): the two then share a
+    #: version counter, so an in-place change of either is seen through the other
+    is_view: ClassVar[bool] = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         # ``class X(Block, register=False)``: a block made at run time (the adapter of a
@@ -128,11 +142,14 @@ class Block:
         tensors = list(inputs)                         # what the node keeps (None: constant)
         needs_input_grad = [False] * len(inputs)
         any_grad = False
+        versioned = False
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 arrays[i] = x.data
                 if x._requires_grad:
                     needs_input_grad[i] = any_grad = True
+                if x._vc is not None:                  # changed in place or viewed before
+                    versioned = True
             else:
                 tensors[i] = None
                 if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
@@ -148,14 +165,28 @@ class Block:
             if type(y) is not np.ndarray:
                 y = np.asarray(y)                      # NumPy scalars from full reductions
             if not record:
-                return Tensor._make(y, None, 0)
-            node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
-                        ((y.shape, y.dtype),), False)
-            return Tensor._make(y, node, 0)
+                out = Tensor._make(y, None, 0)
+            else:
+                node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
+                            ((y.shape, y.dtype),), False)
+                if versioned:
+                    node.versions = versions_of(node.inputs)
+                out = Tensor._make(y, node, 0)
+            if cls.is_view and tensors[0] is not None and np.may_share_memory(y, arrays[0]):
+                share(tensors[0], out)                 # a view: one version counter for both
+            return out
         outs = tuple(np.asarray(o) for o in y)
         if not record:
-            return tuple(Tensor._make(o, None, 0) for o in outs)
-        node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
-                    tuple((o.shape, o.dtype) for o in outs), True)
-        return tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
+            results = tuple(Tensor._make(o, None, 0) for o in outs)
+        else:
+            node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
+                        tuple((o.shape, o.dtype) for o in outs), True)
+            if versioned:
+                node.versions = versions_of(node.inputs)
+            results = tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
+        if cls.is_view and tensors[0] is not None:        # split / chunk: views of the input
+            for out in results:
+                if np.may_share_memory(out.data, arrays[0]):
+                    share(tensors[0], out)
+        return results
 

@@ -7,6 +7,10 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import autograd
+from nnblocks.core.tensor_convert import TensorConversions
+from nnblocks.core.tensor_inplace import InplaceOps
+from nnblocks.core.tensor_ops import TensorOps
+from nnblocks.core.version import share
 
 #: dtype of floating tensors made from Python numbers and lists (PyTorch's default)
 DEFAULT_DTYPE = np.dtype(np.float32)
@@ -34,7 +38,7 @@ def _check_numeric(array: np.ndarray, who: str) -> None:
                         "dtype=np.float32)")
 
 
-class Tensor:
+class Tensor(TensorOps, TensorConversions, InplaceOps):
     """An n-dimensional array that can record how it was computed.
 
     ``data`` is a NumPy array (shared, not copied, and its dtype kept; Python numbers and lists
@@ -44,7 +48,10 @@ class Tensor:
     made it.
 
     Arithmetic operators (``+ - * / ** @``, unary ``-``), comparisons, indexing and methods such
-    as ``sum``, ``mean``, ``reshape`` are attached by :mod:`nnblocks.functional`, each one a block.
+    as ``sum``, ``mean``, ``reshape``, each one a block, are defined in the mixin
+    :class:`~nnblocks.core.tensor_ops.TensorOps`; dtype conversions (``to``, ``float`` ...) and
+    ``new_*`` in :class:`~nnblocks.core.tensor_convert.TensorConversions`; in-place operations
+    (``add_``, ``+=`` ...) in :class:`~nnblocks.core.tensor_inplace.InplaceOps`.
 
     >>> import nnblocks as nb
     >>> x = nb.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -54,7 +61,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_node", "_out_index", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_node", "_out_index", "_vc", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor dispatches to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -69,6 +76,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self._node = None
         self._out_index = 0
+        self._vc = None                    # version counter, made on first in-place change
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -86,8 +94,14 @@ class Tensor:
             node = None
         t._node = node
         t._out_index = index
+        t._vc = None
         t._requires_grad = node is not None
         return t
+
+    @staticmethod
+    def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
+        """A new plain leaf tensor (``new_zeros`` and friends return a Tensor, not a subclass)."""
+        return Tensor(array, requires_grad=requires_grad)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -143,16 +157,39 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's meaning; PyTorch calls it ``numel()``)."""
-        return self.data.size
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (a tuple), or the length of axis ``dim``, as PyTorch's ``size()``.
+
+        (Before nnblocks 0.2 ``size`` was NumPy's element count, a property: use ``numel()``.)
+        """
+        if dim is None:
+            return self.data.shape
+        ndim = self.data.ndim
+        if not -ndim <= dim < max(ndim, 1) or ndim == 0:
+            raise IndexError(f"Tensor.size: dim {dim} is out of range for a tensor with "
+                             f"{ndim} dims")
+        return self.data.shape[dim]
 
     def numel(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def nelement(self) -> int:
         return self.data.size
 
     def dim(self) -> int:
         return self.data.ndim
+
+    def ndimension(self) -> int:
+        return self.data.ndim
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or a view sharing its memory) has seen."""
+        return 0 if self._vc is None else self._vc.version
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -196,6 +233,19 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """An integer tensor of one element used as an index (``range(n)``, ``lst[i]``)."""
+        if self.data.size != 1 or self.data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            f"index (got dtype {self.data.dtype}, shape {self.data.shape})")
+        return int(self.data.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a 0-d tensor's value, as PyTorch's."""
+        if self.data.ndim == 0:
+            return self.data.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(
@@ -204,14 +254,9 @@ class Tensor:
         return bool(self.data.item())
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy with another dtype, cut from the graph (like ``.detach().to(dtype)``)."""
+        """A copy with another dtype, cut from the graph (like ``.detach().to(dtype)``; the
+        differentiable conversions are ``to(dtype)``, ``float()``, ``double()``)."""
         return Tensor(self.data.astype(dtype), requires_grad=False)
-
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
@@ -225,8 +270,10 @@ class Tensor:
         autograd.backward(self, grad, retain_graph=retain_graph)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this data but cut from the graph (``requires_grad=False``)."""
-        return Tensor(self.data, requires_grad=False)
+        """A tensor sharing this data (and version counter) but cut from the graph."""
+        out = Tensor(self.data, requires_grad=False)
+        share(self, out, view=False)
+        return out
 
     def requires_grad_(self, value: bool = True) -> Tensor:
         self.requires_grad = value

@@ -1,6 +1,12 @@
-"""Tensor-level functions, each applying one block: ``import nnblocks.functional as F``."""
+"""Tensor-level functions, each applying one block: ``import nnblocks.functional as F``.
 
-from nnblocks.functional import tensor_methods as _tensor_methods
+Importing this package binds Tensor's operators and methods to it (the one late-bound reference
+of the core: see :mod:`nnblocks.core.tensor_ops`).
+"""
+
+import sys as _sys
+
+from nnblocks.core import tensor_ops as _tensor_ops
 from nnblocks.functional.activation import (
     elu,
     gelu,
@@ -62,9 +68,25 @@ from nnblocks.functional.math import (
     where,
 )
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
+from nnblocks.functional.pointwise import (
+    cast,
+    ceil,
+    clone,
+    cos,
+    expm1,
+    floor,
+    log1p,
+    reciprocal,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    square,
+)
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from nnblocks.functional.rnn import rnn_cell, rnn_layer
+from nnblocks.functional.select import argsort, masked_fill, narrow, repeat, sort, topk
 from nnblocks.functional.shape import (
     broadcast_to,
     cat,
@@ -84,7 +106,7 @@ from nnblocks.functional.shape import (
     view,
 )
 
-_tensor_methods.install()
+_tensor_ops.bind_functional(_sys.modules[__name__])
 
 __all__ = [
     "abs", "add", "amax", "amin", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clip",
@@ -109,3 +131,7 @@ __all__ += [
     "one_hot", "smooth_l1_loss",
 ]
 __all__ += ["allclose", "bmm", "chunk", "mm"]
+__all__ += [
+    "argsort", "cast", "ceil", "clone", "cos", "expm1", "floor", "log1p", "masked_fill", "narrow",
+    "reciprocal", "repeat", "round", "rsqrt", "sign", "sin", "sort", "square", "topk",
+]

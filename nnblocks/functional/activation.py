@@ -38,6 +38,9 @@ class SigmoidBlock(Block):
         Computed from :math:`e^{-|x|} \in (0, 1]`, so it never overflows for large :math:`|x|`.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array) -> tuple[Array, tuple[Array]]:
         e = np.exp(-np.abs(x))                                   # (*)
@@ -59,6 +62,9 @@ class TanhBlock(Block):
     Shapes:
         x: ``(*)``; y, g_x: like x.
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -83,6 +89,8 @@ class ReLUBlock(Block):
     """
 
     compiled_twin = Twin(kernel_elementwise.supported)          # see nnblocks.kernels.dispatch
+    saved_inputs = ()                  # backward needs only the mask of the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, tuple[Array, bool]]:
@@ -314,6 +322,9 @@ class SoftmaxBlock(Block):
         :math:`\le 0`), so scores of :math:`\pm 10^4` give exact probabilities, not NaN.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:
         axis = _one_axis("softmax", dim, x.ndim)
@@ -348,6 +359,9 @@ class LogSoftmaxBlock(Block):
         Log-sum-exp is shifted by :math:`\max_k x_k`; scores of :math:`\pm 10^4` give finite
         log-probabilities (:math:`-2 \cdot 10^4`, not :math:`-\infty`).
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:

@@ -38,6 +38,8 @@ class AddBlock(Block):
         a, b: broadcastable; y: their broadcast shape.
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
         a, b = promote(a, b)
@@ -58,6 +60,8 @@ class SubBlock(Block):
         a, b: broadcastable; y: their broadcast shape; g_a, g_b are summed back to the shapes
         of a and b by the core.
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, None]:
@@ -108,6 +112,9 @@ class DivBlock(Block):
         of a and b by the core.
     """
 
+    saved_inputs = (1,)                # saves b and y
+    saves_output = True
+
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:
         a, b = promote(a, b, floating=True)                      # int / int is float32
@@ -130,6 +137,8 @@ class NegBlock(Block):
     Shapes:
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, None]:
@@ -183,6 +192,9 @@ class ExpBlock(Block):
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
 
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
+
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
         y = np.exp(as_floating(x))
@@ -216,6 +228,9 @@ class SqrtBlock(Block):
     Shapes:
         x: ``(*)``; y, g_y, g_x have the shape of x.
     """
+
+    saved_inputs = ()                  # backward needs only the output
+    saves_output = True
 
     @staticmethod
     def forward(x: Array) -> tuple[Array, Array]:
@@ -325,6 +340,8 @@ class WhereBlock(Block):
     Shapes:
         condition (bool), a, b: broadcastable; y: their broadcast shape.
     """
+
+    saved_inputs = (0,)                # saves the condition
 
     @staticmethod
     def forward(condition: Array, a: Array, b: Array) -> tuple[Array, Array]:

@@ -41,6 +41,8 @@ class SumBlock(Block):
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
         dims = _reduced_dims("sum", dim, x.ndim)
@@ -61,6 +63,8 @@ class MeanBlock(Block):
     Shapes:
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
@@ -109,6 +113,8 @@ class MaxBlock(Block):
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
 
+    saves_output = True                # saves x and the reduced values
+
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:
         return _extreme_forward("max", np.max, x, dim, keepdim)
@@ -123,6 +129,8 @@ class MinBlock(Block):
     Shapes:
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
     """
+
+    saves_output = True                # saves x and the reduced values
 
     @staticmethod
     def forward(x: Array, *, dim: Dims = None, keepdim: bool = False) -> tuple[Array, tuple]:

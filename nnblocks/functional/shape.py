@@ -21,6 +21,9 @@ class ReshapeBlock(Block):
         x: any; y: ``shape`` (one entry may be -1); g_x: x's shape.
     """
 
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
+
     @staticmethod
     def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
         try:
@@ -45,6 +48,9 @@ class PermuteBlock(Block):
         x: ``(d_0, ..., d_{n-1})``; y: ``(d_{dims[0]}, ..., d_{dims[n-1]})``.
     """
 
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
+
     @staticmethod
     def forward(x: Array, *, dims: tuple[int, ...]) -> tuple[Array, tuple]:
         in_range = all(-x.ndim <= d < x.ndim for d in dims)
@@ -68,6 +74,9 @@ class ExpandBlock(Block):
     Shapes:
         x: broadcastable to ``shape``; y: ``shape`` (-1 keeps x's size on that axis).
     """
+
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
 
     @staticmethod
     def forward(x: Array, *, shape: tuple[int, ...]) -> tuple[Array, tuple]:
@@ -94,6 +103,9 @@ class SqueezeBlock(Block):
         x: ``(*)``; y: x's shape without the removed 1s.
     """
 
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
+
     @staticmethod
     def forward(x: Array, *, dim: int | tuple[int, ...] | None = None) -> tuple[Array, tuple]:
         if dim is None:
@@ -114,6 +126,9 @@ class UnsqueezeBlock(Block):
     Shapes:
         x: ``(*)`` with n axes; y: n + 1 axes, 1 at ``dim`` in ``[-n-1, n]``.
     """
+
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
 
     @staticmethod
     def forward(x: Array, *, dim: int) -> tuple[Array, tuple]:
@@ -153,6 +168,8 @@ class ConcatenateBlock(Block):
         x_i: equal except along ``dim``; y: their sizes summed along ``dim``.
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(*arrays: Array, dim: int = 0) -> tuple[Array, tuple]:
         dim = _check_joinable("cat", arrays, dim, same_shape=False)
@@ -172,6 +189,8 @@ class StackBlock(Block):
         x_1..x_k: all ``S``; y: ``S`` with k inserted at ``dim``.
     """
 
+    saved_inputs = ()                  # saves no input array
+
     @staticmethod
     def forward(*arrays: Array, dim: int = 0) -> tuple[Array, int]:
         dim = _check_joinable("stack", arrays, dim, same_shape=True)
@@ -189,6 +208,9 @@ class SplitBlock(Block):
     Shapes:
         x: ``(*)``; piece j: x's shape with ``sizes[j]`` along ``dim``.
     """
+
+    saved_inputs = ()                  # saves no input array
+    is_view = True                     # the pieces are views of the input
 
     @staticmethod
     def forward(x: Array, *, sizes: tuple[int, ...], dim: int = 0) -> tuple[tuple, int]:
@@ -213,6 +235,8 @@ class PadBlock(Block):
     Shapes:
         x: ``(*)``; y: each padded axis grown by ``left + right``.
     """
+
+    saved_inputs = ()                  # saves no input array
 
     @staticmethod
     def forward(x: Array, *, pad: tuple[int, ...], value: float = 0.0) -> tuple[Array, tuple]:
@@ -244,6 +268,9 @@ class GetItemBlock(Block):
         x: ``(*)``; y: as NumPy indexing gives (the :func:`getitem` wrapper gives PyTorch's
         result where they differ); g_x: x's shape.
     """
+
+    saved_inputs = ()                  # saves shapes only
+    is_view = True                     # the output may share the input's memory
 
     @staticmethod
     def forward(x: Array, *, index: Any) -> tuple[Array, tuple]:

@@ -46,7 +46,7 @@ class CharRNN(nn.Module):
         ids = ids if isinstance(ids, Tensor) else Tensor(np.asarray(ids))
         if not np.issubdtype(ids.dtype, np.integer):
             raise TypeError(f"CharRNN: inputs must be integer character ids, got {ids.dtype}")
-        if ids.size and (ids.data.min() < 0 or ids.data.max() >= self.vocab_size):
+        if ids.numel() and (ids.data.min() < 0 or ids.data.max() >= self.vocab_size):
             raise ValueError(f"CharRNN: character ids must be in [0, {self.vocab_size})")
         dtype = self.fc.weight.dtype
         classes = np.arange(self.vocab_size, dtype=ids.dtype)             # (V,)

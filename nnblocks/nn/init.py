@@ -109,7 +109,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     With PyTorch's defaults for Linear/Conv (``a = sqrt(5)``) this is
     :math:`\\mathcal U(-1/\\sqrt{fan\\_in}, 1/\\sqrt{fan\\_in})`.
     """
-    if tensor.size == 0:                         # an empty layer (Linear(0, 3)): nothing to fill
+    if tensor.numel() == 0:                         # an empty layer (Linear(0, 3)): nothing to fill
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, rng=rng)

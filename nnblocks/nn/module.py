@@ -145,7 +145,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of scalar parameters."""
-        return int(sum(p.size for p in self.parameters()
+        return int(sum(p.numel() for p in self.parameters()
                        if p.requires_grad or not trainable_only))
 
     # ------------------------------------------------------------------ modes and grads

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import enable_grad
+from nnblocks.core.version import bump
 from nnblocks.optim.optimizer import Optimizer, ParamsT
 
 
@@ -186,6 +187,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.data.size
             p.data += (t * d[offset:offset + n]).reshape(p.data.shape).astype(p.data.dtype)
+            bump(p)                                  # an in-place change (version counters)
             offset += n
 
     def _evaluate(self, closure: Callable[[], Any]) -> float:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Tensor, enable_grad
+from nnblocks.core.version import bump
 
 
 class _RequiredParameter:
@@ -106,6 +107,7 @@ class Optimizer:
                 if len(state) == 0:
                     self._init_state(p, state, group)
                 self._update(p.data, grad, state, group)
+                bump(p)              # an in-place change, as PyTorch's (version counters)
         return loss
 
     def _grad_of(self, p: Tensor) -> np.ndarray:

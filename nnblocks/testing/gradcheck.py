@@ -70,8 +70,8 @@ def _vjp(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
     total = None
     offset = 0
     for o in outs:
-        piece = u[offset:offset + o.size].reshape(o.shape)
-        offset += o.size
+        piece = u[offset:offset + o.numel()].reshape(o.shape)
+        offset += o.numel()
         if not o.requires_grad:
             continue
         term = (o * Tensor(piece.astype(o.dtype))).sum()
@@ -155,7 +155,7 @@ def gradcheck(
             raise ValueError("gradcheck: fn returned no floating-point tensor to differentiate")
         full = m <= 4 * full_jacobian_max
         small = [pos for pos, i in enumerate(targets)
-                 if full and inputs[i].size <= full_jacobian_max]
+                 if full and inputs[i].numel() <= full_jacobian_max]
         if small:
             jacobians, names = _analytic_jacobians(fn, inputs, targets, m)
         for pos, i in enumerate(targets):
@@ -171,7 +171,7 @@ def gradcheck(
 def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
                         m: int) -> tuple[list[np.ndarray], str]:
     """The Jacobian of every target, row j from one backward pass with u = e_j."""
-    jacobians = [np.empty((m, inputs[i].size)) for i in targets]
+    jacobians = [np.empty((m, inputs[i].numel())) for i in targets]
     names = ""
     for j in range(m):
         u = np.zeros(m)
@@ -186,8 +186,8 @@ def _check_full(fn, inputs, i, label, analytic, names, eps, atol, rtol) -> None:
     """Compare the analytic Jacobian of input ``i`` with central differences, element-wise."""
     x = inputs[i]
     numeric = np.empty_like(analytic)                     # J, column by column
-    for k in range(x.size):
-        v = np.zeros(x.size)
+    for k in range(x.numel()):
+        v = np.zeros(x.numel())
         v[k] = 1.0
         numeric[:, k] = _numerical_jvp(fn, inputs, i, v.reshape(x.shape), eps)
     bad = _failures(analytic, numeric, atol, rtol)
@@ -225,11 +225,11 @@ def _check_directions(fn, inputs, targets, pos, label, m, eps, atol, rtol, n, rn
 def _locate(fn, inputs, i, u, analytic, eps, rtol) -> str:
     """The worst element of J^T u, by differences element by element (small inputs only)."""
     x = inputs[i]
-    if x.size > LOCATE_MAX:
-        return f"input too large to locate the worst element ({x.size} > {LOCATE_MAX})"
-    numeric = np.empty(x.size)
-    for k in range(x.size):
-        v = np.zeros(x.size)
+    if x.numel() > LOCATE_MAX:
+        return f"input too large to locate the worst element ({x.numel()} > {LOCATE_MAX})"
+    numeric = np.empty(x.numel())
+    for k in range(x.numel()):
+        v = np.zeros(x.numel())
         v[k] = 1.0
         numeric[k] = u @ _numerical_jvp(fn, inputs, i, v.reshape(x.shape), eps)
     a = analytic.ravel()

@@ -257,7 +257,7 @@ def _layers_section(model: Any) -> str:
     for name, module in model.named_modules():
         own = [(n, p) for n, p in module._parameters.items() if p is not None]
         if own:
-            count = sum(int(p.size) for _, p in own)
+            count = sum(p.numel() for _, p in own)
             total += count
             shapes = ", ".join(f"{n} {tuple(p.shape)}" for n, p in own)
             rows.append(f'<tr><td class="left">{html.escape(name or "(model)")}</td>'

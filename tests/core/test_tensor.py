@@ -154,7 +154,7 @@ def test_numpy_shares_and_np_array_copies():
 def test_properties():
     t = nb.tensor(np.zeros((2, 3, 4)))
     assert t.shape == (2, 3, 4) and t.ndim == 3 and t.dim() == 3
-    assert t.size == 24 and t.numel() == 24 and len(t) == 2
+    assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.numel() == 24 and len(t) == 2
     assert t.tolist() == np.zeros((2, 3, 4)).tolist()
     with pytest.raises(TypeError, match="0-d"):
         len(nb.tensor(1.0))
@@ -167,11 +167,12 @@ def test_repr_shows_dtype_and_grad_fn():
     assert "grad_fn=Mul" in repr(nb.tensor([1.0], requires_grad=True) * 2.0)
 
 
-def test_astype_float_double_are_detached_copies():
+def test_float_double_keep_the_gradient_and_astype_detaches():
     x = nb.tensor([1.0], requires_grad=True)
     d = x.double()
-    assert d.dtype == np.float64 and not d.requires_grad
+    assert d.dtype == np.float64 and d.requires_grad          # as torch: a cast block
     assert x.double().float().dtype == np.float32
+    assert not x.astype(np.float64).requires_grad             # NumPy's spelling: detached
 
 
 # ---------------------------------------------------------------------- gradient bookkeeping

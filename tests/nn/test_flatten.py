@@ -19,7 +19,7 @@ def test_flatten_matches_torch(start, end, rng) -> None:
     y = ours(xt)
     assert y.shape == tuple(theirs(torch.from_numpy(x)).shape)
     np.testing.assert_array_equal(y.data, theirs(torch.from_numpy(x)).numpy())
-    y.backward(np.arange(y.size, dtype=np.float64).reshape(y.shape))
+    y.backward(np.arange(y.numel(), dtype=np.float64).reshape(y.shape))
     np.testing.assert_array_equal(xt.grad.ravel(), np.arange(x.size))
     assert repr(ours) == repr(theirs)
 

@@ -1,0 +1,240 @@
+"""In-place operations of :class:`~nnblocks.core.Tensor` with PyTorch's semantics (a mixin).
+
+``x.add_(y)``, ``x += y``, ``x.zero_()`` ... change ``x`` itself: the same tensor object and the
+same NumPy array, so every view and every ``x.numpy()`` taken before sees the new values, and
+each change bumps ``x``'s version (:mod:`nnblocks.core.version`).
+
+The rules, as PyTorch's:
+
+- a **leaf that requires grad** (a parameter) may be changed in place only while no graph is
+  recorded (``with nb.no_grad():``, as optimizers do); outside it the change raises, saying what
+  to write instead;
+- while recording, an in-place operation on a tensor of the graph (or taking an input that
+  requires grad) is **recorded**: the new value is computed by the operation's block from a copy
+  of the old value, written into the tensor's array, and the tensor becomes that block's output
+  (its ``grad_fn`` changes, as in PyTorch). Blocks recorded earlier keep sending their gradient
+  to the tensor's previous producer;
+- a block that saved the old value for its backward raises at backward, naming itself (version
+  counters), instead of computing a wrong gradient.
+
+Limit: a *recorded* in-place operation on a view of another tensor of the graph (or on a tensor
+that has such views) is refused with a ``RuntimeError``: PyTorch rewrites the base's history
+there, nnblocks does not. Under ``no_grad()``, and on tensors outside the graph, views work as in
+PyTorch.
+
+The operations themselves are blocks of the functional layer, reached through ``_F`` of
+:mod:`nnblocks.core.tensor_ops` (see there why it is late-bound).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnblocks._random import get_rng
+from nnblocks.core import grad_mode, tensor_ops
+from nnblocks.core.version import bump, counter_of, watch_output
+
+_ALL = np.ones((), dtype=bool)          # where(_ALL, value, x): every element replaced
+
+
+def _unwrap_index(index: Any) -> Any:
+    """An index with tensors replaced by their arrays."""
+    if isinstance(index, InplaceOps):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray([getattr(i, "data", i) for i in index])
+    return index
+
+
+def _needs_grad(x: Any) -> bool:
+    return getattr(x, "_requires_grad", False) is True
+
+
+class InplaceOps:
+    """The in-place half of the Tensor interface (``*_`` methods and ``+= -= *= /=``).
+
+    >>> import nnblocks as nb
+    >>> w = nb.tensor([1.0, 2.0], requires_grad=True)
+    >>> array = w.data
+    >>> with nb.no_grad():
+    ...     w -= 0.5
+    >>> w, w.data is array
+    (tensor([0.5, 1.5], requires_grad=True), True)
+    """
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ machinery
+    def _inplace(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Replace this tensor's value by ``fn(self, *args, **kwargs)`` (a tensor computed by
+        blocks), in place, recording it when a gradient must flow (see the module docstring)."""
+        F = tensor_ops._F  # noqa: N806 - the functional layer, as imported elsewhere
+        recording = grad_mode.GRAD_ENABLED.get()
+        if recording and self._requires_grad and self._node is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad (shape {tuple(self.data.shape)}) is "
+                "being changed in place while gradients are recorded; do the update inside "
+                "`with nb.no_grad():` (as optimizers do), or use an out-of-place op "
+                "such as x = x + y"
+            )
+        if not recording or not (self._requires_grad or any(map(_needs_grad, args))):
+            with grad_mode.no_grad():
+                out = fn(self, *args, **kwargs)
+            self._write(name, out.data)
+            return self
+        vc = self._vc
+        if vc is not None and vc.shared:
+            raise RuntimeError(
+                f"{name}: in-place change of a view (or of a tensor with views) that is part of "
+                "the graph is not supported by nnblocks; use an out-of-place op such as "
+                "y = y * 2, or clone() the view first"
+            )
+        old = type(self)._make(self.data.copy(), self._node, self._out_index)   # the old value
+        old._requires_grad = self._requires_grad
+        out = fn(old, *args, **kwargs)
+        if out.data.dtype != self.data.dtype:
+            self._check_cast(name, out.data.dtype)
+            out = F.cast(out, self.data.dtype)
+        before = counter_of(self).version
+        self._write(name, out.data)                    # same array, version + 1
+        vc = self._vc
+        if out._node is not None:                      # rebase: self is now out
+            if vc.history is None:
+                vc.history = {}
+            vc.history.setdefault(id(self), []).append((before, self._node, self._out_index))
+            self._node = out._node
+            self._out_index = out._out_index
+            self._requires_grad = True
+            if out._node.block.saves_output:
+                watch_output(out._node, vc)
+        return self
+
+    def _check_cast(self, name: str, dtype: np.dtype) -> None:
+        if not np.can_cast(dtype, self.data.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"{name}: result type {dtype} can't be cast to the dtype {self.data.dtype} of "
+                "the tensor changed in place; use an out-of-place op such as x = x + y"
+            )
+
+    def _write(self, name: str, values: Any) -> None:
+        """Copy ``values`` (this tensor's shape) into the array, and bump the version."""
+        values = np.asarray(values)
+        if values.shape != self.data.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {values.shape}, but the tensor changed in place "
+                f"has shape {self.data.shape} (in-place results cannot grow by broadcasting)"
+            )
+        self._check_cast(name, values.dtype)
+        try:
+            np.copyto(self.data, values, casting="unsafe")
+        except ValueError as e:                        # read-only: an expanded view
+            raise RuntimeError(f"{name}: cannot write into this tensor ({e}); clone() it "
+                               "first") from None
+        bump(self)
+
+    def _fill(self, name: str, values: Any) -> Any:
+        """Set every element from ``values`` (broadcast, cast to this dtype): ``fill_``,
+        ``zero_``, ``copy_`` and the random fills."""
+        if grad_mode.GRAD_ENABLED.get() and (self._requires_grad or _needs_grad(values)):
+            return self._inplace(name, lambda t, v: tensor_ops._F.where(_ALL, v, t), values)
+        array = np.asarray(getattr(values, "data", values))
+        try:
+            target = np.broadcast_to(array, self.data.shape)
+        except ValueError:
+            raise RuntimeError(f"{name}: a value of shape {array.shape} does not broadcast to "
+                               f"the tensor's shape {self.data.shape}") from None
+        self._write(name, target.astype(self.data.dtype, copy=False))
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` in place (outside the graph only: under ``no_grad()`` or on a
+        tensor that does not require grad)."""
+        if self._requires_grad and grad_mode.GRAD_ENABLED.get():
+            raise RuntimeError(
+                f"setitem: in-place assignment into a tensor that requires grad (shape "
+                f"{tuple(self.data.shape)}) is not recorded by nnblocks; do it under "
+                "nb.no_grad(), or build a new tensor (e.g. with nb.where or masked_fill)"
+            )
+        self.data[_unwrap_index(index)] = getattr(value, "data", value)
+        bump(self)
+
+    # ------------------------------------------------------------------ arithmetic
+    def add_(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self += alpha * other`` in place."""
+        return self._inplace("add_", lambda t, o: t.add(o, alpha=alpha), other)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self -= alpha * other`` in place."""
+        return self._inplace("sub_", lambda t, o: t.sub(o, alpha=alpha), other)
+
+    def mul_(self, other: Any) -> Any:
+        return self._inplace("mul_", lambda t, o: t * o, other)
+
+    def div_(self, other: Any) -> Any:
+        return self._inplace("div_", lambda t, o: t / o, other)
+
+    def __iadd__(self, other: Any) -> Any:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Any:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Any:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self.div_(other)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``self += value * tensor1 * tensor2`` in place."""
+        return self._inplace("addcmul_", lambda t, a, b: t + value * (a * b), tensor1, tensor2)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``self += value * tensor1 / tensor2`` in place."""
+        return self._inplace("addcdiv_", lambda t, a, b: t + value * (a / b), tensor1, tensor2)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return self._inplace("clamp_", lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def exp_(self) -> Any:
+        return self._inplace("exp_", lambda t: t.exp())
+
+    def sqrt_(self) -> Any:
+        return self._inplace("sqrt_", lambda t: t.sqrt())
+
+    def relu_(self) -> Any:
+        return self._inplace("relu_", lambda t: t.relu())
+
+    def masked_fill_(self, mask: Any, value: Any) -> Any:
+        return self._inplace("masked_fill_", lambda t, v: t.masked_fill(mask, v), value)
+
+    # ------------------------------------------------------------------ fills
+    def zero_(self) -> Any:
+        """Set every element to 0 in place."""
+        return self._fill("zero_", np.zeros((), dtype=self.data.dtype))
+
+    def fill_(self, value: Any) -> Any:
+        """Set every element to ``value`` (a number or a one-element tensor) in place."""
+        return self._fill("fill_", value)
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> Any:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor; the
+        gradient flows to ``src``."""
+        return self._fill("copy_", src)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with samples of N(mean, std²) from ``generator`` (a NumPy Generator) or
+        nnblocks' default generator."""
+        rng = get_rng(generator)
+        return self._fill("normal_", rng.normal(mean, std, self.data.shape))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with samples of U(a, b) from ``generator`` or nnblocks' default generator."""
+        rng = get_rng(generator)
+        return self._fill("uniform_", rng.uniform(a, b, self.data.shape))
