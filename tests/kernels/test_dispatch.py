@@ -44,7 +44,7 @@ def _step(fn, inputs, flip_after_forward: bool):
         y = fn(*tensors)
         if flip_after_forward:
             K.use_numba(False)
-        (y * nb.tensor(np.linspace(-1, 1, y.size).reshape(y.shape).astype(y.dtype))).sum() \
+        (y * nb.tensor(np.linspace(-1, 1, y.numel()).reshape(y.shape).astype(y.dtype))).sum() \
             .backward()
     finally:
         K.use_numba(previous)
