@@ -26,6 +26,7 @@ from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.functional.embedding import embedding, one_hot
 from nnblocks.functional.gru import gru_cell, gru_layer
+from nnblocks.functional.interpolate import interpolate, upsample
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.functional.loss import (
@@ -62,6 +63,7 @@ from nnblocks.functional.math import (
     where,
 )
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
+from nnblocks.functional.padding import pad
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from nnblocks.functional.rnn import rnn_cell, rnn_layer
@@ -73,7 +75,6 @@ from nnblocks.functional.shape import (
     expand,
     flatten,
     getitem,
-    pad,
     permute,
     reshape,
     split,
@@ -109,3 +110,4 @@ __all__ += [
     "one_hot", "smooth_l1_loss",
 ]
 __all__ += ["allclose", "bmm", "chunk", "mm"]
+__all__ += ["interpolate", "upsample"]
