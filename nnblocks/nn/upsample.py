@@ -1,6 +1,7 @@
 """``Upsample``: resize the spatial axes, as ``torch.nn.Upsample`` (calls
 :func:`nnblocks.functional.interpolate.interpolate`).
 
+>>> import numpy as np
 >>> import nnblocks as nb
 >>> nb.nn.Upsample(scale_factor=2)(nb.tensor(np.array([[[1.0, 2.0]]]))).tolist()
 [[[1.0, 1.0, 2.0, 2.0]]]
