@@ -32,7 +32,7 @@ class AutoEncoder(nn.Module):
 def init_weights(m):
     if isinstance(m, nn.Conv2d):
         torch.nn.init.xavier_uniform_(m.weight)
-        m.bias.data.fill_(0.01)
+        torch.nn.init.constant_(m.bias, 0.01)
 
 
 rng = np.random.default_rng(0)

@@ -1,7 +1,9 @@
 """Polynomial regression with one ``nn.Linear``, in the style of PyTorch's
 ``examples/regression/main.py``: features ``[x, x^2, x^3, x^4]``, ``F.smooth_l1_loss``,
-``fc.zero_grad()`` and the example's hand-written update ``param.add_(-lr * param.grad)``
-through ``param.data``. The target weights and the batches come from NumPy."""
+``fc.zero_grad()`` and the example's hand-written update. The example writes
+``param.data.add_(-0.1 * param.grad)``; nnblocks' ``.data`` is the NumPy array itself (a kept
+difference), so the update is ``param.add_(...)`` under ``torch.no_grad()``, the same in both.
+The target weights and the batches come from NumPy."""
 
 import os
 
@@ -67,8 +69,9 @@ for batch_idx in range(1, 41):
     output.backward()
 
     # Apply gradients
-    for param in fc.parameters():
-        param.data.add_(-0.01 * param.grad)
+    with torch.no_grad():
+        for param in fc.parameters():
+            param.add_(-0.01 * param.grad)
 
     # Stop criterion
     if loss < 1e-3:
