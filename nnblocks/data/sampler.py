@@ -21,9 +21,10 @@ def check_generator(generator: Any, who: str) -> np.random.Generator | None:
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
     raise TypeError(
-        f"{who}: generator must be a numpy.random.Generator (nnblocks' generator type) or None, "
-        f"got {type(generator).__module__}.{type(generator).__name__}; pass "
-        f"generator=np.random.default_rng(seed), or call nb.manual_seed(seed) and leave it None"
+        f"{who}: generator must be nnblocks' generator (nb.Generator, a numpy.random.Generator) "
+        f"or None, got {type(generator).__module__}.{type(generator).__name__}; pass "
+        f"generator=nb.Generator().manual_seed(seed) (or np.random.default_rng(seed)), or call "
+        f"nb.manual_seed(seed) and leave it None"
     )
 
 

@@ -324,6 +324,16 @@ class Module:
     def float(self) -> Module:
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        """Refused: nnblocks computes in float32 and float64."""
+        raise TypeError(f"{type(self).__name__}.half: float16 is not supported (nnblocks "
+                        f"computes in float32 and float64); use .float()")
+
+    def bfloat16(self) -> Module:
+        """Refused: nnblocks computes in float32 and float64."""
+        raise TypeError(f"{type(self).__name__}.bfloat16: bfloat16 is not supported (nnblocks "
+                        f"computes in float32 and float64); use .float()")
+
     def apply(self, fn: Any) -> Module:
         """Call ``fn(module)`` on every sub-module and self (as ``torch.nn.Module.apply``)."""
         for m in self._modules.values():
