@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnblocks.functional.norm import BatchNorm
+from nnblocks.functional.norm import BatchNormBlock
 from tests.kernels.conftest import both_paths
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -25,8 +25,8 @@ def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
     gvar = rng.standard_normal(c).astype(dtype)
 
     def run():
-        (y, mean, var), saved = BatchNorm.forward(x, w, b, eps=1e-3)
-        return (y, mean, var, *BatchNorm.backward(saved, (gy, gmean, gvar)))
+        (y, mean, var), saved = BatchNormBlock.forward(x, w, b, eps=1e-3)
+        return (y, mean, var, *BatchNormBlock.backward(saved, (gy, gmean, gvar)))
 
     compiled, reference = both_paths(run)
     for got, want in zip(compiled, reference):
