@@ -59,9 +59,11 @@ class Generator(np.random.Generator):
     DEFAULT_SEED = 67280421310721
 
     def __init__(self, device: object = "cpu") -> None:
-        from nnblocks.core.dtypes import check_device
-
-        check_device(device, "Generator")
+        kind = str(getattr(device, "type", device)).partition(":")[0]
+        if device is not None and kind != "cpu":         # (core's check_device, not imported:
+            raise RuntimeError(                           # _random sits below core)
+                f"Generator: nnblocks runs on the CPU; got {str(device)!r} (use 'cpu', as "
+                f"'cuda' if torch.cuda.is_available() else 'cpu' picks here)")
         self._initial_seed = self.DEFAULT_SEED
         super().__init__(np.random.PCG64(self.DEFAULT_SEED))
 
