@@ -228,3 +228,22 @@ def test_random_split_sizes_match_torch(torch, n, lengths):
     assert [list(p) for p in ours] == [list(p) for p in again]
     with pytest.raises(ValueError, match="sum of input lengths"):
         random_split(range(n), [n, 1])
+
+
+def test_torch_style_generator_spelling():
+    data = TensorDataset(np.arange(12))
+
+    def order(generator):
+        return [v for b in DataLoader(data, batch_size=5, shuffle=True, generator=generator)
+                for v in b[0].tolist()]
+
+    assert order(nb.Generator().manual_seed(42)) == order(nb.Generator().manual_seed(42))
+    assert order(nb.Generator().manual_seed(42)) != order(nb.Generator().manual_seed(43))
+    parts = random_split(data, [0.75, 0.25], generator=nb.Generator().manual_seed(0))
+    again = random_split(data, [0.75, 0.25], generator=nb.Generator().manual_seed(0))
+    assert [list(p.indices) for p in parts] == [list(p.indices) for p in again]
+    g = nb.Generator()
+    assert g.initial_seed() == 67280421310721                  # PyTorch's default seed
+    state = g.get_state()
+    first = g.random()
+    assert g.set_state(state).random() == first
