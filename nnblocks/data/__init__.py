@@ -8,8 +8,10 @@ from nnblocks.data.cifar import load_cifar10, parse_cifar_batch, read_cifar_batc
 from nnblocks.data.collate import default_collate, default_convert
 from nnblocks.data.dataset import (
     ArrayDataset,
+    ChainDataset,
     ConcatDataset,
     Dataset,
+    IterableDataset,
     Subset,
     TensorDataset,
     collate,
@@ -43,7 +45,7 @@ from nnblocks.data.transforms import Standardize, one_hot
 
 __all__ = [
     "BatchSampler", "ConcatDataset", "RandomSampler", "SequentialSampler", "SubsetRandomSampler",
-    "TensorDataset", "default_collate", "default_convert",
+    "TensorDataset", "default_collate", "default_convert", "ChainDataset", "IterableDataset",
     "DistributedSampler",
     "DATASETS", "ArrayDataset", "CharCorpus", "DataFormatError", "DataLoader", "Dataset",
     "DatasetNotFoundError", "DownloadError", "Splits", "Standardize", "Subset", "adding_problem",

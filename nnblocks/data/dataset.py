@@ -32,6 +32,32 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """Base class of iterable-style datasets, as ``torch.utils.data.IterableDataset``:
+    subclasses define ``__iter__`` (yielding examples); the loader batches them in the order
+    they come (no sampler, no shuffling). ``a + b`` chains two of them."""
+
+    def __iter__(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__()")
+
+    def __add__(self, other: Any) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other, as ``torch.utils.data.ChainDataset``."""
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Any:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
 class ArrayDataset(Dataset):
     """Examples stored as equally long arrays: example ``i`` is ``(a[i] for a in arrays)``.
 

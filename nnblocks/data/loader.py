@@ -14,6 +14,7 @@ import numpy as np
 from nnblocks._random import get_rng
 from nnblocks.core import Tensor
 from nnblocks.data.collate import default_collate, default_convert
+from nnblocks.data.dataset import IterableDataset
 from nnblocks.data.sampler import RandomSampler, SequentialSampler, check_generator
 
 
@@ -108,6 +109,8 @@ class DataLoader:
                 batch_size, (int, np.integer)) or batch_size < 1):
             raise ValueError(f"DataLoader: batch_size must be a positive int or None, got "
                              f"{batch_size!r}")
+        if isinstance(dataset, IterableDataset):
+            _check_iterable(shuffle, sampler, batch_sampler, num_workers)
         if generator is not None and rng is not None:
             raise ValueError("DataLoader: give generator= or rng= (the same argument), not both")
         self.dataset = dataset
@@ -151,12 +154,16 @@ class DataLoader:
         """Number of batches per epoch."""
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        n = self._epoch_length()
+        n = len(self.dataset) if self._iterable else self._epoch_length()
         if self.batch_size is None:
             return n
         if self.drop_last:
             return n // self.batch_size
         return -(-n // self.batch_size)
+
+    @property
+    def _iterable(self) -> bool:
+        return isinstance(self.dataset, IterableDataset)
 
     def _epoch_length(self) -> int:
         return len(self.dataset) if self._sampler is None else len(self._sampler)
@@ -186,6 +193,10 @@ class DataLoader:
 
     # ------------------------------------------------------------------ batches
     def __iter__(self) -> Iterator[Any]:
+        if self._iterable:
+            yield from self._iterate_stream()
+            self.epoch += 1
+            return
         if not self._resume:
             self._start_epoch()
         self._resume = False
@@ -197,6 +208,27 @@ class DataLoader:
                 self._position += 1             # counted before yielding: state_dict() taken now
                 yield self._fetch(indices)      # says this batch was already handed out
         self.epoch += 1
+
+    def _iterate_stream(self) -> Iterator[Any]:
+        """An iterable-style dataset's examples in batches, in the order they come."""
+        if self.batch_size is None:
+            for example in self.dataset:
+                yield (self.collate_fn(example) if self.collate_fn is not None
+                       else default_convert(example, self.as_tensor))
+            return
+        batch: list = []
+        for example in self.dataset:
+            batch.append(example)
+            if len(batch) == self.batch_size:
+                yield self._collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self._collate(batch)
+
+    def _collate(self, examples: list) -> Any:
+        if self.collate_fn is not None:
+            return self.collate_fn(examples)
+        return default_collate(examples, self.as_tensor)
 
     def _threaded(self) -> Iterator[Any]:
         """Batches prepared by ``num_workers`` threads, handed out in order."""
@@ -244,9 +276,7 @@ class DataLoader:
             examples = self.dataset.__getitems__(indices.tolist())
         else:
             examples = [self.dataset[int(i)] for i in indices]
-        if self.collate_fn is not None:
-            return self.collate_fn(examples)
-        return default_collate(examples, self.as_tensor)
+        return self._collate(examples)
 
     def _leaf(self, array: Any) -> Any:
         array = array.data if isinstance(array, Tensor) else np.asarray(array)
@@ -254,7 +284,12 @@ class DataLoader:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """The loader's position: epoch, the unfinished epoch's order, batches done, RNG state."""
+        """The loader's position: epoch, the unfinished epoch's order, batches done, RNG state.
+        For an iterable-style dataset only the epoch count (its stream cannot be rewound)."""
+        if self._iterable:
+            return {"epoch": self.epoch, "position": 0, "order": None, "batch_lengths": None,
+                    "rng": self.rng.bit_generator.state, "batch_size": self.batch_size,
+                    "dataset_length": -1}
         unfinished = self._order is not None and self._position < len(self._bounds) - 1
         lengths = None
         if unfinished and self.batch_sampler is not None:
@@ -271,7 +306,7 @@ class DataLoader:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a :meth:`state_dict`; the next iteration continues where that one stopped."""
-        n = len(self.dataset)
+        n = -1 if self._iterable else len(self.dataset)
         saved_batch = state["batch_size"]
         saved_batch = None if saved_batch is None else int(saved_batch)
         if int(state["dataset_length"]) != n or saved_batch != self.batch_size:
@@ -304,8 +339,9 @@ class DataLoader:
         self._resume = True
 
     def __repr__(self) -> str:
+        size = type(self.dataset).__name__ if self._iterable else f"{len(self.dataset)} examples"
         return (
-            f"DataLoader({len(self.dataset)} examples, batch_size={self.batch_size}, "
+            f"DataLoader({size}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last})"
         )
 
@@ -330,3 +366,16 @@ def _check_workers(num_workers: Any, prefetch_factor: Any, persistent_workers: b
     if multiprocessing_context is not None:
         raise ValueError("DataLoader: nnblocks' workers are threads, not processes; leave "
                          "multiprocessing_context=None (num_workers > 0 starts threads)")
+
+
+def _check_iterable(shuffle: Any, sampler: Any, batch_sampler: Any, num_workers: int) -> None:
+    """PyTorch's refusals for iterable-style datasets, and nnblocks' one about workers."""
+    for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                        ("batch_sampler", batch_sampler)):
+        if value not in (None, False):
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} "
+                             f"option, but got {name}={value!r}")
+    if num_workers:
+        raise ValueError("DataLoader: nnblocks' worker threads read map-style datasets only; "
+                         "use num_workers=0 with an IterableDataset (it is read in the calling "
+                         "thread, in order)")

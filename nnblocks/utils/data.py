@@ -3,10 +3,12 @@ as in PyTorch), from :mod:`nnblocks.data`: one implementation, two import paths.
 
 from nnblocks.data import (
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
     DistributedSampler,
+    IterableDataset,
     RandomSampler,
     SequentialSampler,
     Subset,
@@ -18,7 +20,8 @@ from nnblocks.data import (
 )
 
 __all__ = [
-    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+    "DistributedSampler", "IterableDataset",
     "RandomSampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
     "default_collate", "default_convert", "random_split",
 ]

@@ -247,3 +247,48 @@ def test_torch_style_generator_spelling():
     state = g.get_state()
     first = g.random()
     assert g.set_state(state).random() == first
+
+
+class Stream:
+    """An iterable-style dataset written once for both libraries."""
+
+    def __init__(self, base, n):
+        class _Stream(base):
+            def __iter__(self):
+                for i in range(n):
+                    yield np.full(2, i, np.float32), i % 2
+
+            def __len__(self):
+                return n
+
+        self.dataset = _Stream()
+
+
+def test_iterable_datasets_match_torch(torch):
+    from nnblocks.utils.data import ChainDataset, IterableDataset
+
+    tud = torch.utils.data
+    for kwargs in (dict(batch_size=3), dict(batch_size=3, drop_last=True),
+                   dict(batch_size=None), dict(batch_size=4, collate_fn=lambda b: len(b))):
+        ours = DataLoader(Stream(IterableDataset, 7).dataset, **kwargs)
+        theirs = tud.DataLoader(Stream(tud.IterableDataset, 7).dataset, **kwargs)
+        assert len(ours) == len(theirs)
+        assert [_plain(b) for b in ours] == [_plain(b) for b in theirs]
+    chained = ChainDataset([Stream(IterableDataset, 2).dataset, Stream(IterableDataset, 3).dataset])
+    t_chained = tud.ChainDataset([Stream(tud.IterableDataset, 2).dataset,
+                                  Stream(tud.IterableDataset, 3).dataset])
+    assert ([_plain(b) for b in DataLoader(chained, batch_size=2)]
+            == [_plain(b) for b in tud.DataLoader(t_chained, batch_size=2)])
+    for kwargs in (dict(shuffle=True), dict(sampler=[0, 1])):
+        with pytest.raises(ValueError, match="expected unspecified"):
+            tud.DataLoader(Stream(tud.IterableDataset, 3).dataset, **kwargs)
+        with pytest.raises(ValueError, match="expected unspecified"):
+            DataLoader(Stream(IterableDataset, 3).dataset, **kwargs)
+    with pytest.raises(ValueError, match="use num_workers=0 with an IterableDataset"):
+        DataLoader(Stream(IterableDataset, 3).dataset, num_workers=2)
+    loader = DataLoader(Stream(IterableDataset, 3).dataset, batch_size=2)
+    list(loader)
+    state = loader.state_dict()
+    again = DataLoader(Stream(IterableDataset, 3).dataset, batch_size=2)
+    again.load_state_dict(state)
+    assert again.epoch == 1 and len(list(again)) == 2
