@@ -100,6 +100,8 @@ def test_load_state_dict_reports_keys_as_torch(torch) -> None:
     result, t_result = ours.load_state_dict(state, strict=False), theirs.load_state_dict(
         given, strict=False)
     assert result.missing_keys == t_result.missing_keys
+    assert repr(result) == repr(t_result)
+    assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
     assert result.unexpected_keys == t_result.unexpected_keys
     np.testing.assert_array_equal(ours.encoder.conv.weight.data,
                                   theirs.encoder.conv.weight.detach().numpy())
