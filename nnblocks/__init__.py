@@ -9,6 +9,9 @@ array([[2., 4.]], dtype=float32)
 """
 
 from nnblocks import accelerator, autograd, backends, cuda, functional, nn, optim, testing
+from nnblocks._defaults import get_default_device as get_default_device
+from nnblocks._defaults import set_default_device as set_default_device
+from nnblocks._random import Generator as Generator
 from nnblocks._random import default_rng, manual_seed
 from nnblocks.core import (
     Block,

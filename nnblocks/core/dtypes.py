@@ -123,4 +123,5 @@ def check_device(value: Any, who: str) -> None:
     if not isinstance(value, (device, str)):
         raise TypeError(f"{who}: device must be a string or nb.device, got {value!r}")
     if device(value).type != "cpu":
-        raise RuntimeError(f"{who}: nnblocks runs on the CPU; got {str(value)!r}")
+        raise RuntimeError(f"{who}: nnblocks runs on the CPU; got {str(value)!r} (use 'cpu', "
+                           f"as 'cuda' if torch.cuda.is_available() else 'cpu' picks here)")

@@ -5,10 +5,15 @@ Nothing is downloaded at import time or unless asked (:func:`fetch`, ``--downloa
 
 from nnblocks.data.catalog import DATASETS, Splits, dataset_config, load_splits
 from nnblocks.data.cifar import load_cifar10, parse_cifar_batch, read_cifar_batch
+from nnblocks.data.collate import default_collate, default_convert
 from nnblocks.data.dataset import (
     ArrayDataset,
+    ChainDataset,
+    ConcatDataset,
     Dataset,
+    IterableDataset,
     Subset,
+    TensorDataset,
     collate,
     random_split,
     split_indices,
@@ -21,6 +26,12 @@ from nnblocks.data.errors import DataFormatError, DatasetNotFoundError, Download
 from nnblocks.data.idx import load_mnist, parse_idx, read_idx
 from nnblocks.data.loader import DataLoader
 from nnblocks.data.safe_pickle import safe_loads
+from nnblocks.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+)
 from nnblocks.data.synthetic import (
     adding_problem,
     copy_task,
@@ -33,6 +44,8 @@ from nnblocks.data.text import CharCorpus, default_text
 from nnblocks.data.transforms import Standardize, one_hot
 
 __all__ = [
+    "BatchSampler", "ConcatDataset", "RandomSampler", "SequentialSampler", "SubsetRandomSampler",
+    "TensorDataset", "default_collate", "default_convert", "ChainDataset", "IterableDataset",
     "DistributedSampler",
     "DATASETS", "ArrayDataset", "CharCorpus", "DataFormatError", "DataLoader", "Dataset",
     "DatasetNotFoundError", "DownloadError", "Splits", "Standardize", "Subset", "adding_problem",

@@ -32,6 +32,7 @@ from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.functional.embedding import embedding, one_hot
 from nnblocks.functional.gru import gru_cell, gru_layer
+from nnblocks.functional.interpolate import interpolate, upsample
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.functional.loss import (
@@ -68,6 +69,7 @@ from nnblocks.functional.math import (
     where,
 )
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
+from nnblocks.functional.padding import pad
 from nnblocks.functional.pointwise import (
     cast,
     ceil,
@@ -95,7 +97,6 @@ from nnblocks.functional.shape import (
     expand,
     flatten,
     getitem,
-    pad,
     permute,
     reshape,
     split,
@@ -135,3 +136,4 @@ __all__ += [
     "argsort", "cast", "ceil", "clone", "cos", "expm1", "floor", "log1p", "masked_fill", "narrow",
     "reciprocal", "repeat", "round", "rsqrt", "sign", "sin", "sort", "square", "topk",
 ]
+__all__ += ["interpolate", "upsample"]

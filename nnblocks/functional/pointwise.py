@@ -182,17 +182,17 @@ def round(x: Any) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def square(x: Any) -> Tensor:
-    """Element-wise :math:`x^2` (a :class:`~nnblocks.functional.math.Mul` of x by itself)."""
+    """Element-wise :math:`x^2` (a :class:`~nnblocks.functional.math.MulBlock` of x by itself)."""
     return mul(x, x)
 
 
 def rsqrt(x: Any) -> Tensor:
-    """Element-wise :math:`1 / \\sqrt{x}` (a :class:`~nnblocks.functional.math.Pow`)."""
+    """Element-wise :math:`1 / \\sqrt{x}` (a :class:`~nnblocks.functional.math.PowBlock`)."""
     return pow(x, -0.5)
 
 
 def reciprocal(x: Any) -> Tensor:
-    """Element-wise :math:`1 / x` (a :class:`~nnblocks.functional.math.Div`); integers give
+    """Element-wise :math:`1 / x` (a :class:`~nnblocks.functional.math.DivBlock`); integers give
     float32, as ``torch.reciprocal``."""
     return div(1.0, x)
 

@@ -20,7 +20,7 @@ dict of its sections (``model``, ``optimizer``, ``epoch`` ...).
 >>> sorted(state), type(state["weight"]).__name__
 (['bias', 'weight'], 'Tensor')
 >>> layer.load_state_dict(state)
-([], [])
+<All keys matched successfully>
 """
 
 from __future__ import annotations

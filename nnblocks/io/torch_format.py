@@ -89,7 +89,9 @@ class _TorchPolicy(Policy):
         if not allowed:
             raise CheckpointError(
                 f"refused to load the global {module}.{name}: only {self.allows} are read "
-                "(nnblocks never unpickles arbitrary objects)"
+                "(nnblocks never unpickles arbitrary objects); for a model saved whole, save "
+                "its weights in PyTorch with torch.save(model.state_dict(), path) and load "
+                "those into the model built in code"
             )
         return Global(module, name)
 

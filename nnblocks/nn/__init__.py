@@ -26,6 +26,18 @@ from nnblocks.nn.lstm import LSTM, LSTMCell
 from nnblocks.nn.mlp import MLP
 from nnblocks.nn.module import Module
 from nnblocks.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from nnblocks.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from nnblocks.nn.parameter import Parameter
 from nnblocks.nn.perceptron import Perceptron
 from nnblocks.nn.pool import (
@@ -42,6 +54,7 @@ from nnblocks.nn.pool import (
 )
 from nnblocks.nn.rnn import RNN, RNNCell
 from nnblocks.nn.sync_batchnorm import SyncBatchNorm
+from nnblocks.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = ["Module", "Parameter", "init"]
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
@@ -60,4 +73,9 @@ __all__ += [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d", "Flatten", "GlobalAvgPool2d", "GlobalMaxPool2d",
     "LocallyConnected1d", "LocallyConnected2d", "MaxPool1d", "MaxPool2d", "sobel",
+]
+__all__ += [
+    "CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
 ]

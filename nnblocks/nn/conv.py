@@ -10,6 +10,7 @@ import numpy as np
 from nnblocks.core import Tensor
 from nnblocks.functional.conv import conv1d, conv2d, sobel_weight
 from nnblocks.functional.im2col import as_tuple
+from nnblocks.functional.padding import pad
 from nnblocks.nn import init
 from nnblocks.nn.module import Module
 from nnblocks.nn.naming import ModuleName
@@ -35,9 +36,12 @@ class _ConvNd(Module):
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide both in_channels="
                              f"{in_channels} and out_channels={out_channels}")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, "
-                             f"got {padding_mode!r}")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' "
+                             f"or 'circular', got {padding_mode!r}")
+        if padding_mode != "zeros" and isinstance(padding, str):
+            raise ValueError(f"{name}: padding={padding!r} works with padding_mode='zeros' "
+                             f"only here; give the padding as numbers")
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
         self.kernel_size = as_tuple(kernel_size, n, "kernel_size", name)
@@ -75,8 +79,19 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound, rng=rng)
 
     def _hyper(self) -> dict[str, Any]:
-        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation,
+        padding = self.padding if self.padding_mode == "zeros" else (0,) * self.dims
+        return {"stride": self.stride, "padding": padding, "dilation": self.dilation,
                 "groups": self.groups, "who": ModuleName(self)}
+
+    def _padded(self, x: Tensor) -> Tensor:
+        """``x`` padded by ``padding_mode`` first, as PyTorch does for modes other than
+        ``'zeros'`` (the convolution then pads nothing)."""
+        if self.padding_mode == "zeros":
+            return x
+        widths: list[int] = []
+        for p in reversed(self.padding):
+            widths += [p, p]
+        return pad(x, widths, mode=self.padding_mode)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -89,6 +104,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -104,7 +121,8 @@ class Conv2d(_ConvNd):
             stride > 1).
         groups: input and output channels split into this many independent groups.
         bias: learn a bias per output channel.
-        padding_mode: only ``'zeros'``.
+        padding_mode: ``'zeros'``, or ``'reflect'``, ``'replicate'``, ``'circular'`` (the
+            input is padded by :func:`nnblocks.functional.pad` first, as PyTorch does).
         dtype: parameter dtype (default float32). rng: generator for the initialization.
 
     Attributes:
@@ -126,7 +144,7 @@ class Conv2d(_ConvNd):
     dims = 2
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.weight, self.bias, **self._hyper())
+        return conv2d(self._padded(x), self.weight, self.bias, **self._hyper())
 
 
 class Conv1d(_ConvNd):
@@ -146,7 +164,7 @@ class Conv1d(_ConvNd):
     dims = 1
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv1d(x, self.weight, self.bias, **self._hyper())
+        return conv1d(self._padded(x), self.weight, self.bias, **self._hyper())
 
 
 def sobel(in_channels: int = 1, padding: Any = 1, *, dtype: Any = None) -> Conv2d:

@@ -67,7 +67,9 @@ class LSTM(RNNBase):
         rng: np.random.Generator | None = None,
     ) -> None:
         if proj_size != 0:
-            raise NotImplementedError(f"LSTM: proj_size={proj_size} is not supported (only 0)")
+            raise NotImplementedError(f"LSTM: proj_size={proj_size} is not supported (only 0): "
+                                      f"nnblocks has no projected LSTM; use proj_size=0, a "
+                                      f"plain LSTM whose hidden state has hidden_size values")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, dtype=dtype, rng=rng)
         self.proj_size = 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,9 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -78,18 +81,79 @@ class Module:
             return
         setattr(self, name, param)
 
-    def register_buffer(self, name: str, value: np.ndarray | None) -> None:
-        """Register a non-trainable array that is part of the state dict."""
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register state that is saved but not trained (e.g. running statistics), as
+        ``torch.nn.Module.register_buffer``: a :class:`~nnblocks.Tensor` is kept as given (so
+        ``self.name`` is that tensor), anything else is stored as a NumPy array; None records
+        an absent buffer. ``persistent=False`` keeps it out of :meth:`state_dict`."""
+        _check_name(self, name, "buffer")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
         names = self.__dict__.setdefault("_buffer_names", set())
         names.add(name)
         self.__dict__.pop(name, None)
-        self._buffers[name] = None if value is None else np.asarray(value)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = np.asarray(tensor)
+        self._buffers[name] = tensor
+        non_persistent = self.__dict__.setdefault("_non_persistent_buffers", set())
+        if persistent:
+            non_persistent.discard(name)
+        else:
+            non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the child ``name`` (``self.name = module``)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name(self, name, "module")
         if module is None:
             object.__setattr__(self, name, None)
             return
         setattr(self, name, module)
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` ("" is self), as PyTorch's."""
+        module = self
+        if target == "":
+            return module
+        for item in target.split("."):
+            child = module._modules.get(item) if isinstance(module, Module) else None
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target``."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter `{name}`")
+        return module._parameters[name]
+
+    def get_buffer(self, target: str) -> Any:
+        """The buffer at the dotted path ``target``."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._buffers:
+            raise AttributeError(f"{type(module).__name__} has no buffer `{name}`")
+        return module._buffers[name]
+
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a non-None return replaces the
+        positional arguments (a tuple, or one value). Returns a handle with ``remove()``."""
+        return RemovableHandle(self.__dict__.setdefault("_forward_pre_hooks", OrderedDict()),
+                               hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a non-None return replaces
+        the output. Returns a handle with ``remove()``."""
+        return RemovableHandle(self.__dict__.setdefault("_forward_hooks", OrderedDict()), hook)
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -101,46 +165,85 @@ class Module:
                 f"{type(self).__name__}: input must be a Tensor or a NumPy array, got a "
                 f"{type(args[0]).__name__}; wrap it with nb.tensor(...)"
             )
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        pre, post = d.get("_forward_pre_hooks"), d.get("_forward_hooks")
+        if not pre and not post:
+            return self.forward(*args, **kwargs)
+        for hook in list(pre.values()) if pre else ():
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(post.values()) if post else ():
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every sub-module, depth first, with dotted names."""
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, depth first, with dotted names; a module reachable
+        twice is given once unless ``remove_duplicate=False`` (PyTorch's signature)."""
+        if isinstance(memo, str):              # named_modules("prefix"), nnblocks' old form
+            memo, prefix = None, memo
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
-            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+            if m is None:
+                continue
+            yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                       remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        yield from self._modules.items()
+        """The direct sub-modules with their names (each module once)."""
+        seen: set[int] = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
 
     def children(self) -> Iterator[Module]:
-        yield from self._modules.values()
+        for _, m in self.named_children():
+            yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name (each shared parameter once)."""
+    def _named_members(self, store: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        for mod_name, m in self.named_modules(prefix):
-            for name, p in m._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mod_name}.{name}" if mod_name else name), p
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for mod_name, m in modules:
+            for name, value in getattr(m, store).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{mod_name}.{name}" if mod_name else name), value
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, p in self.named_parameters():
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name (each shared parameter once); only this
+        module's own with ``recurse=False``."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        for mod_name, m in self.named_modules(prefix):
-            for name, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{mod_name}.{name}" if mod_name else name), b
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[np.ndarray]:
-        for _, b in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def num_parameters(self, trainable_only: bool = False) -> int:
@@ -150,19 +253,28 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and every sub-module; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:
+        """``train(False)``: dropout off, normalization layers use their running statistics."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradients of every parameter."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter: to None (PyTorch's default), or to zeros in
+        place with ``set_to_none=False``."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
@@ -192,7 +304,9 @@ class Module:
                     p.data = p.data.astype(dtype)
                     p.grad = None
             for name, b in list(m._buffers.items()):
-                if b is not None and np.issubdtype(b.dtype, np.floating):
+                if isinstance(b, Tensor) and np.issubdtype(b.dtype, np.floating):
+                    b.data = b.data.astype(dtype)
+                elif b is not None and np.issubdtype(b.dtype, np.floating):
                     m._buffers[name] = b.astype(dtype)
         return self
 
@@ -210,6 +324,16 @@ class Module:
     def float(self) -> Module:
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        """Refused: nnblocks computes in float32 and float64."""
+        raise TypeError(f"{type(self).__name__}.half: float16 is not supported (nnblocks "
+                        f"computes in float32 and float64); use .float()")
+
+    def bfloat16(self) -> Module:
+        """Refused: nnblocks computes in float32 and float64."""
+        raise TypeError(f"{type(self).__name__}.bfloat16: bfloat16 is not supported (nnblocks "
+                        f"computes in float32 and float64); use .float()")
+
     def apply(self, fn: Any) -> Module:
         """Call ``fn(module)`` on every sub-module and self (as ``torch.nn.Module.apply``)."""
         for m in self._modules.values():
@@ -218,63 +342,72 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ state dict
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers by dotted name, as NumPy arrays (copies)."""
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
-        for mod_name, m in self.named_modules():
+    def state_dict(self, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, np.ndarray]:
+        """Parameters and persistent buffers by dotted name, as NumPy arrays (copies)."""
+        out: OrderedDict[str, np.ndarray] = OrderedDict() if destination is None else destination
+        for mod_name, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             pre = f"{mod_name}." if mod_name else ""
             for name, p in m._parameters.items():
-                out[pre + name] = p.data.copy()
+                out[pre + name] = p if keep_vars else p.data.copy()
+            skip = m.__dict__.get("_non_persistent_buffers", ())
             for name, b in m._buffers.items():
-                if b is not None:
-                    out[pre + name] = np.array(b, copy=True)
+                if b is not None and name not in skip:
+                    out[pre + name] = b if keep_vars else np.array(_to_array(b), copy=True)
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> tuple[list, list]:
+    def load_state_dict(self, state_dict: Any, strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy arrays into parameters and buffers; values may be NumPy arrays, tensors or
         anything ``np.asarray`` accepts (e.g. a PyTorch ``state_dict`` after ``.numpy()``).
 
-        Returns ``(missing_keys, unexpected_keys)``. With ``strict`` either list being
-        non-empty raises ``KeyError``; a shape mismatch always raises ``ValueError`` (listing
-        every mismatched key). Nothing is loaded when an error is raised.
+        Returns ``(missing_keys, unexpected_keys)`` (a named tuple, as PyTorch's). With
+        ``strict`` either list being non-empty raises RuntimeError (also a KeyError) in
+        PyTorch's words; a shape mismatch always raises (RuntimeError, also a ValueError),
+        listing every mismatched key. Nothing is loaded when an error is raised.
         """
         own: dict[str, tuple[Module, str, bool]] = {}
-        for mod_name, m in self.named_modules():
+        for mod_name, m in self.named_modules(remove_duplicate=False):
             pre = f"{mod_name}." if mod_name else ""
             for name in m._parameters:
                 own[pre + name] = (m, name, True)
+            skip = m.__dict__.get("_non_persistent_buffers", ())
             for name, b in m._buffers.items():
-                if b is not None:
+                if b is not None and name not in skip:
                     own[pre + name] = (m, name, False)
         given = {key: _to_array(value) for key, value in state_dict.items()}
         missing = [k for k in own if k not in given]
         unexpected = [k for k in given if k not in own]
+        heading = f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
         if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
+            lines = []
+            for words, keys in (("Missing", missing), ("Unexpected", unexpected)):
+                if keys:
+                    quoted = ", ".join(f'"{k}"' for k in keys)
+                    lines.append(f"{words} key(s) in state_dict: {quoted}. ")
+            raise StateDictKeyError(heading + "\n\t".join(lines))
         loads = []
         mismatches = []
         for key, value in given.items():
             if key not in own:
                 continue
             m, name, is_param = own[key]
-            current = m._parameters[name].data if is_param else m._buffers[name]
+            current = m._parameters[name].data if is_param else _to_array(m._buffers[name])
             if value.shape != current.shape:
-                mismatches.append(f"'{key}' has shape {value.shape} in the state dict, "
-                                  f"expected {current.shape}")
+                mismatches.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{value.shape} from checkpoint, the shape in current model "
+                                  f"is {current.shape}.")
             loads.append((m, name, is_param, value, current))
         if mismatches:                               # check everything before changing anything
-            raise ValueError(
-                f"load_state_dict for {type(self).__name__}: " + "; ".join(mismatches)
-            )
+            raise StateDictShapeError(heading + "\n\t".join(mismatches))
         for m, name, is_param, value, current in loads:
             if is_param:
                 m._parameters[name].data = value.astype(current.dtype, copy=True)
+            elif isinstance(m._buffers[name], Tensor):
+                m._buffers[name].data = value.astype(current.dtype, copy=True)
             else:
                 m._buffers[name] = value.astype(current.dtype, copy=True)
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:
@@ -291,6 +424,66 @@ class Module:
         if not self._modules and len(lines) <= 1:
             return f"{type(self).__name__}({extra})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` returns, as PyTorch's ``_IncompatibleKeys``."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
+
+
+class StateDictKeyError(RuntimeError, KeyError):
+    """Missing or unexpected keys in a strict ``load_state_dict`` (PyTorch raises
+    RuntimeError; nnblocks' earlier KeyError is kept as a base)."""
+
+    def __str__(self) -> str:
+        return RuntimeError.__str__(self)
+
+
+class StateDictShapeError(RuntimeError, ValueError):
+    """A state-dict entry whose shape differs from the module's (RuntimeError in PyTorch)."""
+
+
+class RemovableHandle:
+    """The handle a hook registration returns: ``remove()`` unregisters the hook; usable as
+    a context manager (removed on exit)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict, hook: Callable[..., Any]) -> None:
+        self.hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _check_name(module: Module, name: Any, kind: str) -> None:
+    """PyTorch's rules for buffer and child names."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if (kind == "module" and getattr(module, name, None) is not None
+            and name not in module._modules):
+        raise KeyError(f"attribute '{name}' already exists")
 
 
 def _to_array(value: Any) -> np.ndarray:

@@ -112,6 +112,15 @@ class AvgPool1d(_AvgPoolNd):
     def forward(self, x: Tensor) -> Tensor:
         return avg_pool1d(x, **self._hyper())
 
+    def extra_repr(self) -> str:
+        """PyTorch stores the 1-D sizes as 1-tuples and shows them so."""
+        def one(v: Any) -> tuple:
+            return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+        stride = self.kernel_size if self.stride is None else self.stride
+        return (f"kernel_size={one(self.kernel_size)}, stride={one(stride)}, "
+                f"padding={one(self.padding)}")
+
 
 class _AdaptivePoolNd(Module):
     def __init__(self, output_size: Any) -> None:

@@ -1,6 +1,27 @@
-"""``torch.utils.data``'s names: ``Dataset``, ``DataLoader``, ``DistributedSampler``, from
-:mod:`nnblocks.data` (``from nnblocks.utils.data import DataLoader`` as in PyTorch)."""
+"""``torch.utils.data``'s names (``from nnblocks.utils.data import DataLoader, TensorDataset``
+as in PyTorch), from :mod:`nnblocks.data`: one implementation, two import paths."""
 
-from nnblocks.data import DataLoader, Dataset, DistributedSampler
+from nnblocks.data import (
+    BatchSampler,
+    ChainDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    DistributedSampler,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    random_split,
+)
 
-__all__ = ["DataLoader", "Dataset", "DistributedSampler"]
+__all__ = [
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+    "DistributedSampler", "IterableDataset",
+    "RandomSampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+    "default_collate", "default_convert", "random_split",
+]

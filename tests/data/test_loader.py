@@ -24,7 +24,7 @@ def _ids(batches):
 
 def test_batches_cover_the_dataset_once_per_epoch(rng):
     ds = ArrayDataset(rng.standard_normal((10, 3)).astype(np.float32), np.arange(10))
-    loader = DataLoader(ds, batch_size=4, rng=rng)
+    loader = DataLoader(ds, batch_size=4, shuffle=True, rng=rng)
     batches = list(loader)
     assert len(loader) == len(batches) == 3
     assert [len(b[1]) for b in batches] == [4, 4, 2]
@@ -40,10 +40,10 @@ def test_shuffle_and_drop_last(rng):
     ds = ArrayDataset(np.arange(10), np.arange(10))
     plain = _ids(DataLoader(ds, batch_size=3, shuffle=False, drop_last=True))
     assert plain == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    loader = DataLoader(ds, batch_size=3, rng=np.random.default_rng(5))
+    loader = DataLoader(ds, batch_size=3, shuffle=True, rng=np.random.default_rng(5))
     first, second = _ids(loader), _ids(loader)
     assert first != second                                 # a new order every epoch
-    again = DataLoader(ds, batch_size=3, rng=np.random.default_rng(5))
+    again = DataLoader(ds, batch_size=3, shuffle=True, rng=np.random.default_rng(5))
     assert _ids(again) == first                            # the rng alone decides the order
 
 
@@ -67,7 +67,8 @@ def test_resume_gives_the_batches_of_an_uninterrupted_run(n, batch_size, drop_la
     ds = ArrayDataset(np.arange(n), np.arange(n))
 
     def make():
-        return DataLoader(ds, batch_size, drop_last=drop_last, rng=np.random.default_rng(n))
+        return DataLoader(ds, batch_size, shuffle=True, drop_last=drop_last,
+                          rng=np.random.default_rng(n))
 
     reference = make()
     expected = [_ids(reference) for _ in range(4)]
@@ -94,7 +95,8 @@ def test_resume_gives_the_batches_of_an_uninterrupted_run(n, batch_size, drop_la
 
 
 def test_state_dict_is_plain_and_load_checks_the_dataset():
-    loader = DataLoader(ArrayDataset(np.arange(6)), batch_size=2, rng=np.random.default_rng(0))
+    loader = DataLoader(ArrayDataset(np.arange(6)), batch_size=2, shuffle=True,
+                        rng=np.random.default_rng(0))
     it = iter(loader)
     next(it)
     state = loader.state_dict()

@@ -41,7 +41,8 @@ class FakeOptimizer:
 
 
 def _save(path, rng, **kwargs):
-    loader = DataLoader(ArrayDataset(np.arange(10)), batch_size=3, rng=np.random.default_rng(1))
+    loader = DataLoader(ArrayDataset(np.arange(10)), batch_size=3, shuffle=True,
+                        rng=np.random.default_rng(1))
     next(iter(loader))
     objects = {"model": Tiny(rng), "optimizer": FakeOptimizer(rng), "loader": loader,
                "rng": np.random.default_rng(2)}
@@ -56,7 +57,8 @@ def test_round_trip_restores_every_state_exactly(tmp_path, rng):
     saved = _save(path, rng)
     model = Tiny(np.random.default_rng(99))
     optimizer = FakeOptimizer(np.random.default_rng(99))
-    loader = DataLoader(ArrayDataset(np.arange(10)), batch_size=3, rng=np.random.default_rng(7))
+    loader = DataLoader(ArrayDataset(np.arange(10)), batch_size=3, shuffle=True,
+                        rng=np.random.default_rng(7))
     generator = np.random.default_rng(123)
     ckpt = load_checkpoint(path, model=model, optimizer=optimizer, loader=loader, rng=generator)
     assert ckpt.epoch == 4 and ckpt.config == {"model": {"name": "tiny", "sizes": (2, 3)}}

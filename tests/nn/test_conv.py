@@ -163,8 +163,10 @@ def test_conv_errors_name_the_layer() -> None:
         nn.Conv2d(6, 8, 3, groups=4)
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         nn.Conv2d(1, 1, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match="padding_mode='zeros'"):
-        nn.Conv2d(1, 1, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="padding_mode must be 'zeros', 'reflect'"):
+        nn.Conv2d(1, 1, 3, padding_mode="wrap")
+    with pytest.raises(ValueError, match="padding_mode='zeros' only here"):
+        nn.Conv2d(1, 1, 3, padding="same", padding_mode="reflect")
     with pytest.raises(TypeError, match=r"weight has dtype float32 but the input has dtype "
                                         r"float64"):
         conv(nb.tensor(np.zeros((1, 1, 5, 5))))
@@ -203,3 +205,25 @@ def test_small_cnn_overfits_64_digits() -> None:
             break
     assert accuracy == 1.0, f"train accuracy {accuracy} after 300 steps, loss {loss.item()}"
     assert loss.dtype == np.float32
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_modes_match_torch(torch, mode: str, rng: np.random.Generator) -> None:
+    for dims, shape, padding in ((2, (2, 3, 6, 5), (1, 2)), (1, (2, 3, 7), 2)):
+        ours = (nn.Conv2d if dims == 2 else nn.Conv1d)(3, 4, 3, padding=padding,
+                                                        padding_mode=mode, dtype=np.float64)
+        theirs = (torch.nn.Conv2d if dims == 2 else torch.nn.Conv1d)(
+            3, 4, 3, padding=padding, padding_mode=mode).double()
+        theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+        assert repr(ours) == repr(theirs)
+        x = rng.standard_normal(shape)
+        xt = torch.from_numpy(x).requires_grad_(True)
+        xn = nb.tensor(x, requires_grad=True)
+        y, yt = ours(xn), theirs(xt)
+        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        g = rng.standard_normal(y.shape)
+        (y * nb.tensor(g)).sum().backward()
+        (yt * torch.from_numpy(g)).sum().backward()
+        np.testing.assert_allclose(xn.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-10,
+                                   atol=1e-12)

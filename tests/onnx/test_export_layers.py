@@ -159,6 +159,36 @@ def softmax(cls: type) -> Callable[..., nn.Module]:
     return build
 
 
+def padding(cls: type) -> Callable[..., nn.Module]:
+    """A padding layer whose widths fit the input (reflection needs them below the size)."""
+    def build(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+        spatial = list(reversed(shape[1:]))[:cls.dims]               # last axis first
+        limit = min(spatial) - 1 if cls.mode == "reflect" else min(spatial)
+        widths = [draw(st.integers(0, min(limit, 3))) for _ in range(2 * cls.dims)]
+        if cls.mode == "constant" and not cls.__name__.startswith("Zero"):
+            return cls(widths, draw(st.sampled_from([0.0, -1.5])))
+        return cls(widths)
+    return build
+
+
+def upsample(cls: type) -> Callable[..., nn.Module]:
+    def build(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+        spatial = shape[1:]
+        by_size = draw(st.booleans())
+        size = tuple(draw(st.integers(1, 2 * n + 1)) for n in spatial)
+        size = size if len(size) > 1 else size[0]
+        factor = draw(st.sampled_from([2.0, 1.5, 0.7]))
+        if cls is not nn.Upsample:
+            return cls(size=size) if by_size else cls(scale_factor=factor)
+        linear = "bilinear" if len(spatial) == 2 else "linear"
+        mode = draw(st.sampled_from(["nearest", "nearest-exact", linear]))
+        corners = draw(st.booleans()) if mode == linear else None
+        if by_size:
+            return cls(size=size, mode=mode, align_corners=corners)
+        return cls(scale_factor=factor, mode=mode, align_corners=corners)
+    return build
+
+
 def linear(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
     return nn.Linear(shape[-1], draw(st.integers(1, 5)), bias=draw(st.booleans()), rng=rng)
 
@@ -216,6 +246,19 @@ LAYERS: dict[type, tuple[set[int], Callable[..., nn.Module]]] = {
     nn.RNNCell: (FEATURES, recurrent(nn.RNNCell)),
     nn.LSTMCell: (FEATURES, recurrent(nn.LSTMCell)),
     nn.GRUCell: (FEATURES, recurrent(nn.GRUCell)),
+    nn.ZeroPad1d: (SEQUENCES, padding(nn.ZeroPad1d)),
+    nn.ZeroPad2d: (IMAGES, padding(nn.ZeroPad2d)),
+    nn.ConstantPad1d: (SEQUENCES, padding(nn.ConstantPad1d)),
+    nn.ConstantPad2d: (IMAGES, padding(nn.ConstantPad2d)),
+    nn.ReflectionPad1d: (SEQUENCES, padding(nn.ReflectionPad1d)),
+    nn.ReflectionPad2d: (IMAGES, padding(nn.ReflectionPad2d)),
+    nn.ReplicationPad1d: (SEQUENCES, padding(nn.ReplicationPad1d)),
+    nn.ReplicationPad2d: (IMAGES, padding(nn.ReplicationPad2d)),
+    nn.CircularPad1d: (SEQUENCES, padding(nn.CircularPad1d)),
+    nn.CircularPad2d: (IMAGES, padding(nn.CircularPad2d)),
+    nn.Upsample: (SPATIAL, upsample(nn.Upsample)),
+    nn.UpsamplingNearest2d: (IMAGES, upsample(nn.UpsamplingNearest2d)),
+    nn.UpsamplingBilinear2d: (IMAGES, upsample(nn.UpsamplingBilinear2d)),
 }
 
 

@@ -30,7 +30,8 @@ from nnblocks.train import (
 
 def _xor_loaders(seed=0):
     x, y = xor(256, noise=0.1, rng=np.random.default_rng(seed))
-    train = DataLoader(ArrayDataset(x[:192], y[:192]), 32, rng=np.random.default_rng(seed + 1))
+    train = DataLoader(ArrayDataset(x[:192], y[:192]), 32, shuffle=True,
+                       rng=np.random.default_rng(seed + 1))
     val = DataLoader(ArrayDataset(x[192:], y[192:]), 64, shuffle=False)
     return train, val
 
@@ -151,7 +152,8 @@ def test_an_update_that_overflows_stops_before_the_checkpoint_is_saved(tmp_path)
     step of an epoch: training stops there, and the previous epoch's checkpoint stays good."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, 4)).astype(np.float32)
-    loader = DataLoader(ArrayDataset(x, rng.integers(0, 2, 16)), 16, rng=rng)  # 1 batch/epoch
+    loader = DataLoader(ArrayDataset(x, rng.integers(0, 2, 16)), 16, shuffle=True,
+                        rng=rng)  # 1 batch/epoch
     model = nn.Linear(4, 2, rng=rng)
     opt = optim.SGD(model.parameters(), lr=0.1)
 

@@ -9,5 +9,6 @@ from nnblocks.onnx.ops import (  # noqa: F401 - imported for their registrations
     norm,
     pool,
     recurrent,
+    resample,
     shape,
 )
