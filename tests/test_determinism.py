@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 import nnblocks.kernels as K
 from nnblocks import nn
 from nnblocks.kernels import threads

@@ -72,7 +72,7 @@ class InplaceOps:
     def _inplace(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Replace this tensor's value by ``fn(self, *args, **kwargs)`` (a tensor computed by
         blocks), in place, recording it when a gradient must flow (see the module docstring)."""
-        F = tensor_ops._F  # noqa: N806 - the functional layer, as imported elsewhere
+        F = tensor_ops._F
         recording = grad_mode.GRAD_ENABLED.get()
         if recording and self._requires_grad and self._node is None:
             raise RuntimeError(
@@ -197,7 +197,7 @@ class InplaceOps:
         """``self += value * tensor1 / tensor2`` in place."""
         return self._inplace("addcdiv_", lambda t, a, b: t + value * (a / b), tensor1, tensor2)
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:
         return self._inplace("clamp_", lambda t: t.clamp(min, max))
 
     clip_ = clamp_

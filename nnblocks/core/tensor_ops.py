@@ -175,10 +175,10 @@ class TensorOps:
     def minimum(self, other: Any) -> Any:
         return _F.minimum(self, other)
 
-    def clip(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clip(self, min: Any = None, max: Any = None) -> Any:
         return _F.clip(self, min, max)
 
-    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Any:
         return _F.clip(self, min, max)
 
     # ------------------------------------------------------------------ element-wise math
@@ -315,7 +315,7 @@ class TensorOps:
     def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _F.argmin(self, dim, keepdim)
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
         return _F.topk(self, k, dim, largest, sorted)
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:

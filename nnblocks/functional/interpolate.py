@@ -151,7 +151,7 @@ def _output_sizes(x: Tensor, size: Any, scale_factor: Any,
     return sizes, factors
 
 
-def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa: A002
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial axes of an ``(N, C, *spatial)`` input, as
@@ -189,7 +189,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None,  # noqa:
                      f"'nearest-exact', 'linear', 'bilinear' or 'trilinear'")
 
 
-def upsample(input: Any, size: Any = None, scale_factor: Any = None,  # noqa: A002
+def upsample(input: Any, size: Any = None, scale_factor: Any = None,
              mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
     """``torch.nn.functional.upsample`` (deprecated there): :func:`interpolate`."""
     return interpolate(input, size, scale_factor, mode, align_corners)

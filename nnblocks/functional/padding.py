@@ -127,7 +127,7 @@ class CircularPadBlock(_GatherPadBlock):
 MODES = {b.mode: b for b in (ReflectionPadBlock, ReplicationPadBlock, CircularPadBlock)}
 
 
-def pad(input: Any, pad: Sequence[int], mode: str = "constant",  # noqa: A002 - torch's name
+def pad(input: Any, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad ``input`` as ``torch.nn.functional.pad``: ``pad`` gives ``(left, right)`` pairs
     starting from the **last** axis; ``mode`` is ``"constant"`` (any number of axes, fill

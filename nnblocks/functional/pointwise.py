@@ -176,7 +176,7 @@ def ceil(x: Any) -> Tensor:
     return RoundingBlock.apply(x, op="ceil")
 
 
-def round(x: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+def round(x: Any) -> Tensor:
     """Nearest whole number, halves to even as ``torch.round``; zero gradient."""
     return RoundingBlock.apply(x, op="round")
 

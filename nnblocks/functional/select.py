@@ -60,7 +60,7 @@ def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = Fals
     return Tensor(idx.astype(np.int64))
 
 
-def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:  # noqa: A002
+def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices, as
     ``torch.topk`` (always returned sorted)."""
     data = _array(x)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnblocks as nb
-import nnblocks.functional as F  # noqa: N812 - the style guide's alias
+import nnblocks.functional as F
 from nnblocks.core import Tensor
 from nnblocks.functional.pointwise import (
     CastBlock,
