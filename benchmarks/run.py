@@ -189,7 +189,7 @@ def run_case(case: Case, threads: str, workers: dict[str, WorkerProcess],
 
 # ---------------------------------------------------------------------- the whole run
 def select_cases(spec: str, quick: bool, sweep: str) -> list[Case]:
-    """Cases from ``--cases``: numbers 1-7, keys (``cnn_bn``, ``sweep_b64_i56``) or ``all``."""
+    """Cases from ``--cases``: numbers 1-18, keys (``cnn_bn``, ``sweep_b64_i56``) or ``all``."""
     points = QUICK_SWEEP if quick else (SWEEP_GRID if sweep == "grid" else SWEEP_POINTS)
     cases: list[Case] = []
     for token in spec.replace(" ", "").split(","):
@@ -199,8 +199,9 @@ def select_cases(spec: str, quick: bool, sweep: str) -> list[Case]:
             cases += [sweep_case(b, s) for b, s in points]
         elif token.isdigit():
             cases += [c for c in CASES if c.number == int(token)]
-            if not 1 <= int(token) <= 7:
-                raise SystemExit(f"run.py: no case number {token}; cases are 1-7")
+            if not 1 <= int(token) <= max(c.number for c in CASES):
+                raise SystemExit(f"run.py: no case number {token}; cases are 1-"
+                                 f"{max(c.number for c in CASES)}")
         else:
             try:
                 cases.append(find_case(token))
