@@ -4,7 +4,8 @@ PyTorch builds the case's model; its weights are copied into the nnblocks model 
 ``load_state_dict``; both then run the same step on the same batch. Compared:
 
 - training cases: the loss of step 1, every parameter's gradient after step 1 (by the norm of
-  the difference, see :func:`_norm_error`), and the loss of step 2 (which sees the weights after one optimizer update);
+  the difference, see :func:`_norm_error`), and the loss of step 2 (which sees the weights
+  after one optimizer update);
 - inference: the output;
 - case 6: the result and the gradient of the chain's input;
 - case 18 (a hand-written loop that updates its own weights): the loss of steps 1 and 2.

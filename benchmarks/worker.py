@@ -13,6 +13,7 @@ Why a process per framework and thread setting:
 The parent talks to the worker in JSON lines: a command on stdin, one reply on the worker's
 original stdout (anything the libraries print goes to stderr). Commands: ``info``,
 ``setup`` (build the case, run warm-up steps), ``repeat`` (run timed steps),
+``gemm_share`` (nnblocks: the fraction of a step spent in GEMMs, :mod:`benchmarks.gemm_share`),
 ``teardown`` (report peak memory, free the case), ``exit``.
 """
 
@@ -146,6 +147,12 @@ class Worker:
             return self.setup(cmd["case"], cmd.get("warmup", 1))
         if op == "repeat":
             return self.repeat(cmd["steps"])
+        if op == "gemm_share":
+            from benchmarks.gemm_share import gemm_share
+
+            if self.state is None:
+                raise RuntimeError("gemm_share before a successful setup")
+            return gemm_share(self.state["step"], min_s=cmd.get("seconds", 1.0))
         if op == "teardown":
             return self.teardown()
         raise ValueError(f"unknown worker command {op!r}")
