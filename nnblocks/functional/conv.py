@@ -27,6 +27,7 @@ from nnblocks.functional.im2col import (
     to_wide,
 )
 from nnblocks.kernels import conv as kernel_conv
+from nnblocks.kernels import depthwise as kernel_depthwise
 
 Array = np.ndarray
 Needs = tuple[bool, bool, bool]
@@ -150,7 +151,11 @@ def conv_forward(x: Array, weight: Array, bias: Array | None, win: Window, group
     (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W`` (None unless
     ``keep``): the im2col matrix, or for the compiled path the zero-padded input (it
     recomputes im2col chunk by chunk, so the big matrix is never kept); and for the compiled
-    path the input's shape and dtype (None: the NumPy path ran)."""
+    path the input's shape and dtype (None: the NumPy path ran), or ``("depthwise",)`` for the
+    compiled depthwise path (:mod:`nnblocks.kernels.depthwise`, ``groups = C_in = C_out``)."""
+    if kernels.numba_enabled() and kernel_depthwise.supported(x, weight, groups):
+        y, padded = kernel_depthwise.forward(x, weight, bias, win)
+        return y, (padded if keep else None), ("depthwise",)
     if kernels.numba_enabled() and kernel_conv.supported(x, weight):
         y, padded = kernel_conv.forward(x, weight, bias, win, groups, keep)
         return y, padded, (x.shape, x.dtype)
@@ -162,6 +167,8 @@ def conv_backward(gy: Array, kept: Array | None, compiled: tuple | None, weight:
                   win: Window, groups: int,
                   needs: Needs) -> tuple[Array | None, Array | None, Array | None]:
     """Backward of :func:`conv_forward`, on the path its forward took."""
+    if compiled == ("depthwise",):
+        return kernel_depthwise.backward(gy, kept, weight, win, needs)
     if compiled is not None:
         return kernel_conv.backward(gy, kept, *compiled, weight, win, groups, needs)
     return conv2d_backward(gy, kept, weight, win, groups, needs)
