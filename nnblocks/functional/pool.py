@@ -21,6 +21,7 @@ from nnblocks.core import Block, Tensor
 from nnblocks.functional.conv import batched, check_float, needs_input_grad
 from nnblocks.functional.im2col import Window, as_tuple, crop, lift_window, offset_slices, pad_input
 from nnblocks.kernels import pool as kernel_pool
+from nnblocks.kernels import pool_tiled as kernel_pool_tiled
 
 Array = np.ndarray
 
@@ -210,6 +211,9 @@ def _max_forward(x, dims, kernel_size, stride, padding, dilation, ceil_mode, ret
     if kernels.numba_enabled() and kernel_pool.supported(x4, win):   # same y and argmax
         y, arg = kernel_pool.max_pool_forward(x4, win)
         arg = arg if track else None
+    elif kernels.numba_enabled() and kernel_pool_tiled.supported(x4, win):   # same, any tile
+        y, arg = kernel_pool_tiled.max_pool_forward(x4, win)
+        arg = arg if track else None
     else:
         y, arg = max_pool_forward(x4, win, track)
     out = _finish(y, unbatched, dims == 1)
@@ -228,6 +232,9 @@ def _max_backward(saved, gy):
         gy4 = gy4[:, :, None]                                     # (N, C, 1, Lo)
     if kernels.numba_enabled() and kernel_pool.supported(gy4, win):
         gx = kernel_pool.max_pool_backward(gy4, arg, win)
+    elif (kernels.numba_enabled() and arg.dtype == np.int8
+          and kernel_pool_tiled.supported(gy4, win)):
+        gx = kernel_pool_tiled.max_pool_backward(gy4, arg, win)
     else:
         gx = max_pool_backward(gy4, arg, win)
     return (_finish(gx, unbatched, dims == 1),)
