@@ -67,7 +67,7 @@ class Plan:
         """``--steps``, fewer when ``repeats × steps`` would exceed the budget (never fewer
         than ``min_steps``): a full run stays bounded in time whatever the cases cost."""
         fit = int(self.budget_ms / (self.repeats * max(step_ms, 1e-3)))
-        return max(self.min_steps, min(self.steps, fit))
+        return max(min(self.min_steps, self.steps), min(self.steps, fit))
 
 
 class WorkerError(RuntimeError):

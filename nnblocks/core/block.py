@@ -89,6 +89,13 @@ class Block:
         if register:
             Block.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
+    @classmethod
+    def label(cls) -> str:
+        """The name shown to people (graphs, reports): the class name without its ``Block``
+        suffix, ``LinearBlock`` -> ``Linear``."""
+        name = cls.__name__
+        return name[:-len("Block")] if name.endswith("Block") and name != "Block" else name
+
     @staticmethod
     def forward(*arrays: Array, **hyper: Any) -> tuple[Any, Any]:
         raise NotImplementedError

@@ -104,7 +104,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
 def _layer_node(output: Any) -> Any:
     """The fused ``RNNLayer`` node under ``nn.RNN``'s output (through its reshaping blocks)."""
     node = output.grad_fn
-    while node.block.__name__ != "RNNLayer":
+    while node.block.label() != "RNNLayer":
         node = next(t for t in node.inputs if t is not None and t.grad_fn is not None).grad_fn
     return node
 

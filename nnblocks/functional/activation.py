@@ -1,8 +1,9 @@
 r"""Activation blocks: the non-linearities between affine layers, and softmax.
 
-Each is element-wise (except :class:`Softmax`, :class:`LogSoftmax` and :class:`Maxout`, which act
-along one axis), keeps the dtype of its input, and follows PyTorch's definition, including the
-value of the derivative at kinks (ReLU, LeakyReLU and ELU at 0 take the left-hand slope).
+Each is element-wise (except :class:`SoftmaxBlock`, :class:`LogSoftmaxBlock` and
+:class:`MaxoutBlock`, which act along one axis), keeps the dtype of its input, and follows
+PyTorch's definition, including the value of the derivative at kinks (ReLU, LeakyReLU and ELU at
+0 take the left-hand slope).
 
 The lecture's activations: sigmoid, tanh, maxout :math:`\max(w_1^\top x + b_1, w_2^\top x + b_2)`,
 ReLU :math:`\max(0, x)`, ELU; plus LeakyReLU, Softplus and GELU.
@@ -24,7 +25,7 @@ from nnblocks.kernels import elementwise as kernel_elementwise
 Array = np.ndarray
 
 
-class Sigmoid(Block):
+class SigmoidBlock(Block):
     r"""Element-wise logistic sigmoid.
 
     .. math::
@@ -49,7 +50,7 @@ class Sigmoid(Block):
         return (gy * y * (1.0 - y),)                             # (*)
 
 
-class Tanh(Block):
+class TanhBlock(Block):
     r"""Element-wise hyperbolic tangent.
 
     .. math::
@@ -69,7 +70,7 @@ class Tanh(Block):
         return (gy * (1.0 - y * y),)                             # (*)
 
 
-class ReLU(Block):
+class ReLUBlock(Block):
     r"""Rectified linear unit.
 
     .. math::
@@ -95,7 +96,7 @@ class ReLU(Block):
         return (gy * positive,)                                  # (*)
 
 
-class LeakyReLU(Block):
+class LeakyReLUBlock(Block):
     r"""ReLU with a small slope :math:`a` (``negative_slope``) for negative inputs.
 
     .. math::
@@ -118,7 +119,7 @@ class LeakyReLU(Block):
         return (np.where(positive, gy, a * gy),)                 # (*)
 
 
-class ELU(Block):
+class ELUBlock(Block):
     r"""Exponential linear unit (Clevert et al. 2016), PyTorch's definition.
 
     .. math::
@@ -146,7 +147,7 @@ class ELU(Block):
         return (np.where(positive, gy, gy * (y + alpha)),)       # (*)
 
 
-class Softplus(Block):
+class SoftplusBlock(Block):
     r"""Smooth ReLU; PyTorch's definition with ``beta`` :math:`\beta`, ``threshold`` :math:`\tau`.
 
     .. math::
@@ -174,7 +175,7 @@ class Softplus(Block):
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple[Array]:
         z, linear = saved
-        s, _ = Sigmoid.forward(z)                                # (*) sigma(beta x)
+        s, _ = SigmoidBlock.forward(z)                                # (*) sigma(beta x)
         return (np.where(linear, gy, gy * s),)
 
 
@@ -243,7 +244,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715     # Hendrycks & Gimpel (2016), eq. for the tanh approximation
 
 
-class GELU(Block):
+class GELUBlock(Block):
     r"""Gaussian error linear unit (Hendrycks & Gimpel 2016): :math:`y = x\,\Phi(x)`.
 
     ``approximate='none'`` (exact, with :math:`\Phi` the standard normal CDF):
@@ -292,7 +293,7 @@ def _one_axis(name: str, dim: int, ndim: int) -> int:
     return axis
 
 
-class Softmax(Block):
+class SoftmaxBlock(Block):
     r"""Softmax along ``dim``: a probability vector from scores.
 
     .. math::
@@ -324,12 +325,12 @@ class Softmax(Block):
 
 def log_softmax_array(x: Array, axis: int) -> Array:
     r""":math:`x_i - \log\sum_k e^{x_k}` along ``axis`` on an array, shifted by the maximum so it
-    never overflows (shared by :class:`LogSoftmax` and the cross-entropy loss)."""
+    never overflows (shared by :class:`LogSoftmaxBlock` and the cross-entropy loss)."""
     shifted = x - x.max(axis=axis, keepdims=True)                # (*) <= 0
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-class LogSoftmax(Block):
+class LogSoftmaxBlock(Block):
     r"""Logarithm of the softmax along ``dim``, computed without forming the softmax.
 
     .. math::
@@ -356,12 +357,12 @@ class LogSoftmax(Block):
         return (gy - np.exp(y) * gy.sum(axis=axis, keepdims=True),)   # (*)
 
 
-class Maxout(Block):
+class MaxoutBlock(Block):
     r"""Maxout activation (Goodfellow et al. 2013): the maximum over an axis of *pieces*.
 
     A maxout unit takes :math:`k` affine pieces :math:`z_j = w_j^\top x + b_j` and outputs
     :math:`\max_j z_j`; this block is the max, given the pieces along ``dim`` (the fused affine +
-    max layer is :class:`~nnblocks.functional.linear.MaxoutLinear`).
+    max layer is :class:`~nnblocks.functional.linear.MaxoutLinearBlock`).
 
     .. math::
         y = \max_j z_j, \qquad g_{z,j} = g_y\,[j = j^*], \quad j^* = \arg\max_j z_j
@@ -393,55 +394,55 @@ class Maxout(Block):
 
 
 def sigmoid(x: Any) -> Tensor:
-    """Apply :class:`Sigmoid` and record it for backpropagation."""
-    return Sigmoid.apply(x)
+    """Apply :class:`SigmoidBlock` and record it for backpropagation."""
+    return SigmoidBlock.apply(x)
 
 
 def tanh(x: Any) -> Tensor:
-    """Apply :class:`Tanh`."""
-    return Tanh.apply(x)
+    """Apply :class:`TanhBlock`."""
+    return TanhBlock.apply(x)
 
 
 def relu(x: Any) -> Tensor:
-    """Apply :class:`ReLU`: ``max(0, x)``."""
-    return ReLU.apply(x)
+    """Apply :class:`ReLUBlock`: ``max(0, x)``."""
+    return ReLUBlock.apply(x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    """Apply :class:`LeakyReLU`."""
-    return LeakyReLU.apply(x, negative_slope=negative_slope)
+    """Apply :class:`LeakyReLUBlock`."""
+    return LeakyReLUBlock.apply(x, negative_slope=negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """Apply :class:`ELU`."""
-    return ELU.apply(x, alpha=alpha)
+    """Apply :class:`ELUBlock`."""
+    return ELUBlock.apply(x, alpha=alpha)
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """Apply :class:`Softplus`."""
-    return Softplus.apply(x, beta=beta, threshold=threshold)
+    """Apply :class:`SoftplusBlock`."""
+    return SoftplusBlock.apply(x, beta=beta, threshold=threshold)
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
-    """Apply :class:`GELU` (``approximate='tanh'`` for the tanh approximation)."""
-    return GELU.apply(x, approximate=approximate)
+    """Apply :class:`GELUBlock` (``approximate='tanh'`` for the tanh approximation)."""
+    return GELUBlock.apply(x, approximate=approximate)
 
 
 def softmax(x: Any, dim: int) -> Tensor:
-    """Apply :class:`Softmax` along ``dim`` (required: there is no implicit choice).
+    """Apply :class:`SoftmaxBlock` along ``dim`` (required: there is no implicit choice).
 
     >>> import nnblocks as nb
     >>> softmax(nb.tensor([[1e4, 0.0, -1e4]]), dim=1)
     tensor([[1., 0., 0.]])
     """
-    return Softmax.apply(x, dim=dim)
+    return SoftmaxBlock.apply(x, dim=dim)
 
 
 def log_softmax(x: Any, dim: int) -> Tensor:
-    """Apply :class:`LogSoftmax` along ``dim``."""
-    return LogSoftmax.apply(x, dim=dim)
+    """Apply :class:`LogSoftmaxBlock` along ``dim``."""
+    return LogSoftmaxBlock.apply(x, dim=dim)
 
 
 def maxout(z: Any, dim: int = -1) -> Tensor:
-    """The maximum over the pieces axis ``dim`` (:class:`Maxout`)."""
-    return Maxout.apply(z, dim=dim)
+    """The maximum over the pieces axis ``dim`` (:class:`MaxoutBlock`)."""
+    return MaxoutBlock.apply(z, dim=dim)

@@ -83,7 +83,7 @@ def separable(x: Array, a: Array | None, b: Array | None) -> Array:
     return np.ascontiguousarray(x)
 
 
-class AdaptiveAvgPool2d(Block):
+class AdaptiveAvgPool2dBlock(Block):
     r"""Average over adaptive bins: :math:`y = A_h\, x\, A_w^\top` per (sample, channel),
     :math:`g_x = A_h^\top g_y A_w`, with the bin matrices of :func:`bin_matrix`.
 
@@ -101,8 +101,8 @@ class AdaptiveAvgPool2d(Block):
         return _avg_backward(saved, gy)
 
 
-class AdaptiveAvgPool1d(Block):
-    r"""1-D :class:`AdaptiveAvgPool2d`: :math:`y = A x`, :math:`g_x = A^\top g_y` per row.
+class AdaptiveAvgPool1dBlock(Block):
+    r"""1-D :class:`AdaptiveAvgPool2dBlock`: :math:`y = A x`, :math:`g_x = A^\top g_y` per row.
 
     Shapes:
         x: ``(N, C, L)`` or ``(C, L)``; y: ``(N, C, L_o)``.
@@ -189,7 +189,7 @@ def adaptive_max_backward(gy: Array, col_arg: Array, row_arg: Array,
     return unmax_last_axis(gt.transpose(0, 1, 3, 2), col_arg, w)  # (N, C, H, W)
 
 
-class AdaptiveMaxPool2d(Block):
+class AdaptiveMaxPool2dBlock(Block):
     r"""Maximum over adaptive bins, separably: :math:`t = \max_{cols}`, :math:`y = \max_{rows} t`.
 
     .. math::
@@ -214,8 +214,8 @@ class AdaptiveMaxPool2d(Block):
         return _max_backward(saved, gy)
 
 
-class AdaptiveMaxPool1d(Block):
-    r"""1-D :class:`AdaptiveMaxPool2d`: :math:`y[n, c, j] = \max_{l \in C_j} x[n, c, l]`,
+class AdaptiveMaxPool1dBlock(Block):
+    r"""1-D :class:`AdaptiveMaxPool2dBlock`: :math:`y[n, c, j] = \max_{l \in C_j} x[n, c, l]`,
     :math:`g_x[n, c, l] = \sum_{j:\ \arg\max(j) = l} g_y[n, c, j]`.
 
     Shapes:
@@ -255,7 +255,7 @@ def _max_backward(saved, gy):
 # ---------------------------------------------------------------------- wrappers
 def adaptive_avg_pool2d(input: Any, output_size: Any, *,
                         who: str = "adaptive_avg_pool2d") -> Tensor:
-    """As ``torch.nn.functional.adaptive_avg_pool2d`` (:class:`AdaptiveAvgPool2d`).
+    """As ``torch.nn.functional.adaptive_avg_pool2d`` (:class:`AdaptiveAvgPool2dBlock`).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(9.0).reshape(1, 1, 3, 3))
@@ -263,26 +263,26 @@ def adaptive_avg_pool2d(input: Any, output_size: Any, *,
     array([[2., 3.],
            [5., 6.]])
     """
-    return AdaptiveAvgPool2d.apply(input, output_size=output_size, who=who)
+    return AdaptiveAvgPool2dBlock.apply(input, output_size=output_size, who=who)
 
 
 def adaptive_avg_pool1d(input: Any, output_size: Any, *,
                         who: str = "adaptive_avg_pool1d") -> Tensor:
-    """As ``torch.nn.functional.adaptive_avg_pool1d`` (:class:`AdaptiveAvgPool1d`)."""
-    return AdaptiveAvgPool1d.apply(input, output_size=output_size, who=who)
+    """As ``torch.nn.functional.adaptive_avg_pool1d`` (:class:`AdaptiveAvgPool1dBlock`)."""
+    return AdaptiveAvgPool1dBlock.apply(input, output_size=output_size, who=who)
 
 
 def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False, *,
                         who: str = "adaptive_max_pool2d") -> Tensor | tuple[Tensor, Tensor]:
-    """As ``torch.nn.functional.adaptive_max_pool2d`` (:class:`AdaptiveMaxPool2d`)."""
-    return AdaptiveMaxPool2d.apply(input, output_size=output_size,
+    """As ``torch.nn.functional.adaptive_max_pool2d`` (:class:`AdaptiveMaxPool2dBlock`)."""
+    return AdaptiveMaxPool2dBlock.apply(input, output_size=output_size,
                                    return_indices=return_indices, who=who)
 
 
 def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False, *,
                         who: str = "adaptive_max_pool1d") -> Tensor | tuple[Tensor, Tensor]:
-    """As ``torch.nn.functional.adaptive_max_pool1d`` (:class:`AdaptiveMaxPool1d`)."""
-    return AdaptiveMaxPool1d.apply(input, output_size=output_size,
+    """As ``torch.nn.functional.adaptive_max_pool1d`` (:class:`AdaptiveMaxPool1dBlock`)."""
+    return AdaptiveMaxPool1dBlock.apply(input, output_size=output_size,
                                    return_indices=return_indices, who=who)
 
 
@@ -307,5 +307,5 @@ def global_max_pool2d(input: Any) -> Tensor:
     """Maximum over all positions: ``(N, C, H, W) -> (N, C)``, for any H, W (gradient to the
     first maximum, as ``adaptive_max_pool2d(x, 1)``)."""
     _global_check(input, "global_max_pool2d")
-    y = AdaptiveMaxPool2d.apply(input, output_size=1, who="global_max_pool2d")
+    y = AdaptiveMaxPool2dBlock.apply(input, output_size=1, who="global_max_pool2d")
     return reshape(y, y.shape[0], y.shape[1])

@@ -11,7 +11,7 @@ from nnblocks.core import Block, Tensor
 Array = np.ndarray
 
 
-class Compare(Block):
+class CompareBlock(Block):
     """Element-wise comparison ``op`` in ``{'eq','ne','lt','le','gt','ge'}``; boolean output.
 
     Not differentiable: the result is piecewise constant, so the block is never recorded.
@@ -27,7 +27,7 @@ class Compare(Block):
     @staticmethod
     def forward(a: Array, b: Array, *, op: str) -> tuple[Array, None]:
         try:
-            return Compare._ops[op](a, b), None
+            return CompareBlock._ops[op](a, b), None
         except ValueError:
             raise ValueError(
                 f"{op}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
@@ -39,27 +39,27 @@ class Compare(Block):
 
 
 def eq(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="eq")
+    return CompareBlock.apply(a, b, op="eq")
 
 
 def ne(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="ne")
+    return CompareBlock.apply(a, b, op="ne")
 
 
 def lt(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="lt")
+    return CompareBlock.apply(a, b, op="lt")
 
 
 def le(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="le")
+    return CompareBlock.apply(a, b, op="le")
 
 
 def gt(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="gt")
+    return CompareBlock.apply(a, b, op="gt")
 
 
 def ge(a: Any, b: Any) -> Tensor:
-    return Compare.apply(a, b, op="ge")
+    return CompareBlock.apply(a, b, op="ge")
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,

@@ -258,7 +258,7 @@ _DOC_MATH = r"""
 """
 
 
-class Conv2d(Block):
+class Conv2dBlock(Block):
     __doc__ = r"""2-D convolution (cross-correlation) with stride, padding, dilation and groups.
     """ + _DOC_MATH + r"""
     Shapes:
@@ -297,7 +297,7 @@ class Conv2d(Block):
         return gx, gw, gb
 
 
-class Conv1d(Block):
+class Conv1dBlock(Block):
     __doc__ = r"""1-D convolution (cross-correlation), run as a 2-D one of height 1.
     """ + _DOC_MATH.replace("i s_h + a d_h, ", "").replace("[n, o, i, j]", "[n, o, j]") + r"""
     Shapes:
@@ -355,7 +355,7 @@ def needs_input_grad(*inputs: Any) -> tuple[bool, ...]:
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1, *, who: str = "conv2d") -> Tensor:
-    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (:class:`Conv2d`).
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (:class:`Conv2dBlock`).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
@@ -364,21 +364,21 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     array([[10., 18.],
            [42., 50.]])
     """
-    return Conv2d.apply(input, weight, bias, stride=stride, padding=padding,
+    return Conv2dBlock.apply(input, weight, bias, stride=stride, padding=padding,
                         dilation=dilation, groups=groups,
                         needs_input_grad=needs_input_grad(input, weight, bias), who=who)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1, *, who: str = "conv1d") -> Tensor:
-    """1-D cross-correlation, as ``torch.nn.functional.conv1d`` (:class:`Conv1d`).
+    """1-D cross-correlation, as ``torch.nn.functional.conv1d`` (:class:`Conv1dBlock`).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.array([[[1.0, 2.0, 4.0, 8.0]]]))
     >>> conv1d(x, nb.tensor(np.array([[[-1.0, 1.0]]])), padding="same").data
     array([[[ 1.,  2.,  4., -8.]]])
     """
-    return Conv1d.apply(input, weight, bias, stride=stride, padding=padding,
+    return Conv1dBlock.apply(input, weight, bias, stride=stride, padding=padding,
                         dilation=dilation, groups=groups,
                         needs_input_grad=needs_input_grad(input, weight, bias), who=who)
 

@@ -19,7 +19,7 @@ from nnblocks.core import Block, Tensor
 Array = np.ndarray
 
 
-class Dropout(Block):
+class DropoutBlock(Block):
     r"""Multiply by a fixed, pre-scaled mask :math:`m \in \{0, 1/(1-p)\}`.
 
     .. math::
@@ -51,7 +51,8 @@ def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any,
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,
             rng: np.random.Generator | None = None) -> Tensor:
-    """Inverted dropout (:class:`Dropout`); the identity when ``training`` is False or ``p == 0``.
+    """Inverted dropout (:class:`DropoutBlock`); the identity when ``training`` is False or
+    ``p == 0``.
 
     Args:
         x: the input tensor.
@@ -70,7 +71,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     if not training or p == 0.0:
         return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
     data = getattr(x, "data", np.asarray(x))
-    return Dropout.apply(x, dropout_mask(data.shape, p, data.dtype, rng))
+    return DropoutBlock.apply(x, dropout_mask(data.shape, p, data.dtype, rng))
 
 
 def _feature_dropout(x: Any, p: float, training: bool, rng: np.random.Generator | None,
@@ -88,7 +89,7 @@ def _feature_dropout(x: Any, p: float, training: bool, rng: np.random.Generator 
     batched = data.ndim == max(ndims) or who == "dropout2d"
     channels = 2 if batched else 1                 # (N, C, ...) or unbatched (C, ...)
     shape = data.shape[:channels] + (1,) * (data.ndim - channels)
-    return Dropout.apply(x, dropout_mask(shape, p, data.dtype, rng))
+    return DropoutBlock.apply(x, dropout_mask(shape, p, data.dtype, rng))
 
 
 def dropout1d(x: Any, p: float = 0.5, training: bool = True,

@@ -15,7 +15,7 @@ from nnblocks.core import Block, Tensor
 Array = np.ndarray
 
 
-class Embedding(Block):
+class EmbeddingBlock(Block):
     r"""Look up rows of a weight table: :math:`y[\dots] = W[i[\dots]]`.
 
     .. math::
@@ -76,7 +76,7 @@ def _padding_index(padding_idx: int | None, num_embeddings: int, who: str) -> in
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of ``weight`` at the integer ``input`` (:class:`Embedding`), as
+    """Rows of ``weight`` at the integer ``input`` (:class:`EmbeddingBlock`), as
     ``torch.nn.functional.embedding``. With ``max_norm`` the looked-up rows whose
     ``norm_type``-norm exceeds it are first rescaled to that norm **in place** in ``weight``
     (as PyTorch does)."""
@@ -88,7 +88,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,  # noq
     padding_idx = _padding_index(padding_idx, table.shape[0], "embedding")
     if max_norm is not None:
         renorm_(table, indices, float(max_norm), float(norm_type))
-    return Embedding.apply(indices, weight, padding_idx=padding_idx,
+    return EmbeddingBlock.apply(indices, weight, padding_idx=padding_idx,
                            scale_grad_by_freq=scale_grad_by_freq)
 
 

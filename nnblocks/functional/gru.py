@@ -22,7 +22,7 @@ from nnblocks.functional.shape import unsqueeze
 Array = np.ndarray
 
 
-class GRULayer(Block):
+class GRULayerBlock(Block):
     r"""One GRU layer, one direction, over a whole sequence (fused BPTT); PyTorch's equations.
 
     Forward, gates stacked in PyTorch's order :math:`(r, z, n)` in the rows of the weights:
@@ -139,7 +139,7 @@ def gru_layer(
     b_hh: Any = None,
     reverse: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """Run one GRU layer over a ``(T, N, D)`` sequence (:class:`GRULayer`); returns
+    """Run one GRU layer over a ``(T, N, D)`` sequence (:class:`GRULayerBlock`); returns
     ``(output (T, N, H), h_n (N, H))``. ``hx=None`` starts from zeros.
 
     >>> import nnblocks as nb
@@ -152,7 +152,7 @@ def gru_layer(
     """
     if hx is None:
         hx = zeros_state(input, w_hh, 1)
-    return GRULayer.apply(input, hx, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    return GRULayerBlock.apply(input, hx, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
 
 
 def gru_cell(
@@ -163,11 +163,11 @@ def gru_cell(
     b_ih: Any = None,
     b_hh: Any = None,
 ) -> Tensor:
-    r"""One GRU step, as ``torch.gru_cell``: a :class:`GRULayer` over a sequence of length 1.
+    r"""One GRU step, as ``torch.gru_cell``: a :class:`GRULayerBlock` over a sequence of length 1.
     Shapes: input ``(N, D)``, hx ``(N, H)`` or None (zeros), result ``(N, H)``.
     """
     check_cell_input("gru_cell", input)
     if hx is None:
         hx = zeros_state(input, w_hh, 0)
-    _, h = GRULayer.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh)
+    _, h = GRULayerBlock.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh)
     return h

@@ -52,7 +52,7 @@ def _matmul(a: Array, b: Array) -> Array:
     return a @ b
 
 
-class Linear(Block):
+class LinearBlock(Block):
     r"""Fully connected layer :math:`y = x W^\top + b` (PyTorch's layout: ``W`` is ``(out, in)``).
 
     With :math:`X` the inputs flattened to ``(M, in)`` rows (M = product of leading dims):
@@ -99,7 +99,7 @@ class Linear(Block):
         return gx, gw, gb
 
 
-class Perceptron(Block):
+class PerceptronBlock(Block):
     r"""Rosenblatt's (1958) threshold unit: fires :math:`+1` when the weighted sum exceeds the
     threshold :math:`\theta`, else :math:`-1`.
 
@@ -135,7 +135,7 @@ class Perceptron(Block):
         return None, None, None
 
 
-class MaxoutLinear(Block):
+class MaxoutLinearBlock(Block):
     r"""A layer of maxout units (Goodfellow et al. 2013), fused: ``out`` units, each the
     maximum of ``k`` affine pieces of the same input.
 
@@ -150,7 +150,7 @@ class MaxoutLinear(Block):
 
     Weight layout: ``weight[o, j]`` is the weight vector of piece ``j`` of unit ``o``, i.e.
     ``(out, k, in)``; ``bias[o, j]`` likewise ``(out, k)``. ``weight.reshape(out * k, in)`` is the
-    weight of an equivalent :class:`Linear` whose outputs ``o * k + j`` are grouped by unit.
+    weight of an equivalent :class:`LinearBlock` whose outputs ``o * k + j`` are grouped by unit.
 
     Shapes:
         x: ``(*, in)``; weight: ``(out, k, in)``; bias: ``(out, k)`` or None; y: ``(*, out)``.
@@ -191,20 +191,20 @@ class MaxoutLinear(Block):
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """:math:`x W^\\top + b` over any leading dims (:class:`Linear`).
+    """:math:`x W^\\top + b` over any leading dims (:class:`LinearBlock`).
 
     >>> import nnblocks as nb
     >>> linear(nb.tensor([[1.0, 2.0]]), nb.tensor([[1.0, 1.0], [0.0, 1.0]]), nb.tensor([0.5, 0.0]))
     tensor([[3.5, 2. ]])
     """
-    return Linear.apply(x, weight, bias)
+    return LinearBlock.apply(x, weight, bias)
 
 
 def perceptron(x: Any, weight: Any, bias: Any = None, threshold: float = 0.0) -> Tensor:
-    """Rosenblatt's threshold unit: ±1 outputs, no gradient (:class:`Perceptron`)."""
-    return Perceptron.apply(x, weight, bias, threshold=threshold)
+    """Rosenblatt's threshold unit: ±1 outputs, no gradient (:class:`PerceptronBlock`)."""
+    return PerceptronBlock.apply(x, weight, bias, threshold=threshold)
 
 
 def maxout_linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """A layer of maxout units: ``max_j (x w_oj + b_oj)`` (:class:`MaxoutLinear`)."""
-    return MaxoutLinear.apply(x, weight, bias)
+    """A layer of maxout units: ``max_j (x w_oj + b_oj)`` (:class:`MaxoutLinearBlock`)."""
+    return MaxoutLinearBlock.apply(x, weight, bias)

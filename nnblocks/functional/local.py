@@ -125,7 +125,7 @@ _MATH = r"""
 """
 
 
-class LocallyConnected2d(Block):
+class LocallyConnected2dBlock(Block):
     __doc__ = r"""2-D locally connected layer (unshared convolution), stride and zero padding.
     """ + _MATH + r"""
     Shapes:
@@ -156,7 +156,7 @@ class LocallyConnected2d(Block):
         return gx, gw, gb
 
 
-class LocallyConnected1d(Block):
+class LocallyConnected1dBlock(Block):
     __doc__ = r"""1-D locally connected layer, run as a 2-D one of height 1.
     """ + _MATH + r"""
     Shapes:
@@ -197,17 +197,17 @@ class LocallyConnected1d(Block):
 
 def locally_connected2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                         padding: Any = 0, *, who: str = "locally_connected2d") -> Tensor:
-    """2-D locally connected layer (:class:`LocallyConnected2d`); weight
+    """2-D locally connected layer (:class:`LocallyConnected2dBlock`); weight
     ``(H_o, W_o, O, C, k_h, k_w)``, bias ``(O, H_o, W_o)``."""
-    return LocallyConnected2d.apply(input, weight, bias, stride=stride, padding=padding,
+    return LocallyConnected2dBlock.apply(input, weight, bias, stride=stride, padding=padding,
                                     needs_input_grad=needs_input_grad(input, weight, bias),
                                     who=who)
 
 
 def locally_connected1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                         padding: Any = 0, *, who: str = "locally_connected1d") -> Tensor:
-    """1-D locally connected layer (:class:`LocallyConnected1d`); weight ``(L_o, O, C, k)``,
+    """1-D locally connected layer (:class:`LocallyConnected1dBlock`); weight ``(L_o, O, C, k)``,
     bias ``(O, L_o)``."""
-    return LocallyConnected1d.apply(input, weight, bias, stride=stride, padding=padding,
+    return LocallyConnected1dBlock.apply(input, weight, bias, stride=stride, padding=padding,
                                     needs_input_grad=needs_input_grad(input, weight, bias),
                                     who=who)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
-from nnblocks.functional.activation import Sigmoid, log_softmax_array
+from nnblocks.functional.activation import SigmoidBlock, log_softmax_array
 
 Array = np.ndarray
 
@@ -135,7 +135,7 @@ def _prob_targets(name: str, x_shape: tuple, target: Array, weight: Array | None
     return q, float(t.size // c)
 
 
-class CrossEntropy(Block):
+class CrossEntropyBlock(Block):
     r"""Cross-entropy of class scores (logits), fused with the log-softmax.
 
     With :math:`\log p_{n} = \operatorname{log\,softmax}(z_n)` over classes and effective
@@ -226,7 +226,7 @@ def _plain_classes(x: Array, target: Array, weight: Any, label_smoothing: float,
 
 
 def _cross_entropy_plain(x: Array, target: Array, reduction: str) -> tuple[Array, tuple]:
-    r""":class:`CrossEntropy` for :func:`_plain_classes`: :math:`L_n = -\log p_{n, y_n}`.
+    r""":class:`CrossEntropyBlock` for :func:`_plain_classes`: :math:`L_n = -\log p_{n, y_n}`.
 
     The same numbers as the general path, which sums :math:`q_{nc} \log p_{nc}` over a one-hot
     :math:`q` (every other term is an exact zero), without building :math:`q`; backward is
@@ -246,7 +246,7 @@ def _cross_entropy_plain_backward(saved: tuple, gy: Array) -> Array:
     return gz
 
 
-class NLLLoss(Block):
+class NLLLossBlock(Block):
     r"""Negative log-likelihood of class indices, given log-probabilities.
 
     .. math::
@@ -288,7 +288,7 @@ class NLLLoss(Block):
         return _classes_back(-q * g, ndim), None, None
 
 
-class MSELoss(Block):
+class MSELossBlock(Block):
     r"""Mean squared error.
 
     .. math::
@@ -320,7 +320,7 @@ class MSELoss(Block):
         return gx, -gx
 
 
-class BCEWithLogits(Block):
+class BCEWithLogitsBlock(Block):
     r"""Binary cross-entropy on logits :math:`x` with targets :math:`t \in [0, 1]`, optional
     ``weight`` :math:`w` and positive-class weight :math:`p` (``pos_weight``).
 
@@ -376,7 +376,7 @@ class BCEWithLogits(Block):
         g = _reduce_backward(gy, reduction, float(x.size))       # () or (*)
         if weight is not None:
             g = g * weight
-        sig_neg, _ = Sigmoid.forward(-x)                         # (*) sigma(-x)
+        sig_neg, _ = SigmoidBlock.forward(-x)                         # (*) sigma(-x)
         gx = ((1.0 - target) - lw * sig_neg) * g                 # (*)
         dt = -x if pos_weight is None else -x + (pos_weight - 1.0) * sp
         return gx, dt * g, None, None
@@ -387,29 +387,29 @@ class BCEWithLogits(Block):
 
 def cross_entropy(x: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy of logits ``x`` (class axis 1) and ``target`` (:class:`CrossEntropy`).
+    """Cross-entropy of logits ``x`` (class axis 1) and ``target`` (:class:`CrossEntropyBlock`).
 
     >>> import nnblocks as nb
     >>> loss = cross_entropy(nb.tensor([[0.0, 0.0]]), np.array([1]))
     >>> round(loss.item(), 6)  # log 2
     0.693147
     """
-    return CrossEntropy.apply(x, target, weight, reduction=reduction, ignore_index=ignore_index,
-                              label_smoothing=label_smoothing)
+    return CrossEntropyBlock.apply(x, target, weight, reduction=reduction,
+                                   ignore_index=ignore_index, label_smoothing=label_smoothing)
 
 
 def nll_loss(x: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities ``x`` (:class:`NLLLoss`)."""
-    return NLLLoss.apply(x, target, weight, reduction=reduction, ignore_index=ignore_index)
+    """Negative log-likelihood of log-probabilities ``x`` (:class:`NLLLossBlock`)."""
+    return NLLLossBlock.apply(x, target, weight, reduction=reduction, ignore_index=ignore_index)
 
 
 def mse_loss(x: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Squared error (:class:`MSELoss`); ``target`` must have the shape of ``x``."""
-    return MSELoss.apply(x, target, reduction=reduction)
+    """Squared error (:class:`MSELossBlock`); ``target`` must have the shape of ``x``."""
+    return MSELossBlock.apply(x, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(x: Any, target: Any, weight: Any = None, *,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
-    """Binary cross-entropy on logits (:class:`BCEWithLogits`)."""
-    return BCEWithLogits.apply(x, target, weight, pos_weight, reduction=reduction)
+    """Binary cross-entropy on logits (:class:`BCEWithLogitsBlock`)."""
+    return BCEWithLogitsBlock.apply(x, target, weight, pos_weight, reduction=reduction)

@@ -30,7 +30,7 @@ def _same_shape(name: str, x: Array, target: Array) -> Array:
     return target
 
 
-class L1Loss(Block):
+class L1LossBlock(Block):
     r"""Mean absolute error.
 
     .. math::
@@ -56,7 +56,7 @@ class L1Loss(Block):
         return gx, -gx
 
 
-class SmoothL1Loss(Block):
+class SmoothL1LossBlock(Block):
     r"""Smooth L1 (quadratic near 0, linear beyond ``beta``), times ``scale``.
 
     .. math::
@@ -94,7 +94,7 @@ class SmoothL1Loss(Block):
         return gx, -gx
 
 
-class BinaryCrossEntropy(Block):
+class BinaryCrossEntropyBlock(Block):
     r"""Binary cross-entropy on probabilities :math:`p \in [0, 1]`, optional weight :math:`w`.
 
     .. math::
@@ -141,33 +141,33 @@ class BinaryCrossEntropy(Block):
 
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Mean absolute error (:class:`L1Loss`), as ``torch.nn.functional.l1_loss``."""
-    return L1Loss.apply(input, target, reduction=reduction)
+    """Mean absolute error (:class:`L1LossBlock`), as ``torch.nn.functional.l1_loss``."""
+    return L1LossBlock.apply(input, target, reduction=reduction)
 
 
 def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
                    beta: float = 1.0) -> Tensor:
-    """Smooth L1 (:class:`SmoothL1Loss`), as ``torch.nn.functional.smooth_l1_loss``;
+    """Smooth L1 (:class:`SmoothL1LossBlock`), as ``torch.nn.functional.smooth_l1_loss``;
     ``beta = 0`` is the L1 loss."""
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
         return l1_loss(input, target, reduction)
-    return SmoothL1Loss.apply(input, target, beta=float(beta), reduction=reduction)
+    return SmoothL1LossBlock.apply(input, target, beta=float(beta), reduction=reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
                delta: float = 1.0) -> Tensor:
-    """Huber loss (:class:`SmoothL1Loss` with ``beta = scale = delta``), as
+    """Huber loss (:class:`SmoothL1LossBlock` with ``beta = scale = delta``), as
     ``torch.nn.functional.huber_loss``."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    return SmoothL1Loss.apply(input, target, beta=float(delta), scale=float(delta),
+    return SmoothL1LossBlock.apply(input, target, beta=float(delta), scale=float(delta),
                               reduction=reduction)
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy on probabilities (:class:`BinaryCrossEntropy`), as
+    """Binary cross-entropy on probabilities (:class:`BinaryCrossEntropyBlock`), as
     ``torch.nn.functional.binary_cross_entropy``."""
-    return BinaryCrossEntropy.apply(input, target, weight, reduction=reduction)
+    return BinaryCrossEntropyBlock.apply(input, target, weight, reduction=reduction)

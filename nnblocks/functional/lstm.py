@@ -25,7 +25,7 @@ from nnblocks.kernels import lstm_cell as kernel_lstm
 Array = np.ndarray
 
 
-class LSTMLayer(Block):
+class LSTMLayerBlock(Block):
     r"""One LSTM layer, one direction, over a whole sequence (fused BPTT); PyTorch's equations.
 
     Forward, gates stacked in PyTorch's order :math:`(i, f, g, o)` in the rows of the weights:
@@ -159,7 +159,7 @@ def lstm_layer(
     b_hh: Any = None,
     reverse: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Run one LSTM layer over a ``(T, N, D)`` sequence (:class:`LSTMLayer`); returns
+    """Run one LSTM layer over a ``(T, N, D)`` sequence (:class:`LSTMLayerBlock`); returns
     ``(output (T, N, H), h_n (N, H), c_n (N, H))``. ``hx`` is ``(h_0, c_0)`` or None (zeros).
 
     >>> import nnblocks as nb
@@ -174,7 +174,7 @@ def lstm_layer(
         h0 = zeros_state(input, w_hh, 1)
         hx = (h0, h0)
     h0, c0 = hx
-    return LSTMLayer.apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    return LSTMLayerBlock.apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
 
 
 def lstm_cell(
@@ -185,13 +185,13 @@ def lstm_cell(
     b_ih: Any = None,
     b_hh: Any = None,
 ) -> tuple[Tensor, Tensor]:
-    r"""One LSTM step, as ``torch.lstm_cell``: returns ``(h', c')``. An :class:`LSTMLayer` over a
-    sequence of length 1. Shapes: input ``(N, D)``, hx ``((N, H), (N, H))`` or None (zeros).
+    r"""One LSTM step, as ``torch.lstm_cell``: returns ``(h', c')``. An :class:`LSTMLayerBlock`
+    over a sequence of length 1. Shapes: input ``(N, D)``, hx ``((N, H), (N, H))`` or None (zeros).
     """
     check_cell_input("lstm_cell", input)
     if hx is None:
         h0 = zeros_state(input, w_hh, 0)
         hx = (h0, h0)
     h0, c0 = hx
-    _, h, c = LSTMLayer.apply(unsqueeze(input, 0), h0, c0, w_ih, w_hh, b_ih, b_hh)
+    _, h, c = LSTMLayerBlock.apply(unsqueeze(input, 0), h0, c0, w_ih, w_hh, b_ih, b_hh)
     return h, c

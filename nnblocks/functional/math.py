@@ -31,7 +31,7 @@ def _broadcast_error(name: str, a: Any, b: Any) -> ValueError:
     )
 
 
-class Add(Block):
+class AddBlock(Block):
     r"""Element-wise sum. :math:`y = a + b`, :math:`g_a = g_y`, :math:`g_b = g_y`.
 
     Shapes:
@@ -51,7 +51,7 @@ class Add(Block):
         return gy, gy
 
 
-class Sub(Block):
+class SubBlock(Block):
     r"""Element-wise difference. :math:`y = a - b`, :math:`g_a = g_y`, :math:`g_b = -g_y`.
 
     Shapes:
@@ -72,7 +72,7 @@ class Sub(Block):
         return gy, -gy
 
 
-class Mul(Block):
+class MulBlock(Block):
     r"""Element-wise product. :math:`y = a b`, :math:`g_a = g_y b`, :math:`g_b = g_y a`.
 
     Shapes:
@@ -100,7 +100,7 @@ class Mul(Block):
         return ga, gb
 
 
-class Div(Block):
+class DivBlock(Block):
     r"""Element-wise quotient. :math:`y = a / b`, :math:`g_a = g_y / b`,
     :math:`g_b = -g_y\, a / b^2 = -g_y\, y / b` (saves b and y, not a).
 
@@ -125,7 +125,7 @@ class Div(Block):
         return ga, -ga * y
 
 
-class Neg(Block):
+class NegBlock(Block):
     r"""Negation. :math:`y = -x`, :math:`g_x = -g_y`.
 
     Shapes:
@@ -141,7 +141,7 @@ class Neg(Block):
         return (-gy,)
 
 
-class Pow(Block):
+class PowBlock(Block):
     r"""Element-wise power :math:`y = a^b` (b a tensor or a Python number).
 
     .. math::
@@ -177,7 +177,7 @@ class Pow(Block):
         return ga, gb
 
 
-class Exp(Block):
+class ExpBlock(Block):
     r"""Element-wise exponential. :math:`y = e^x`, :math:`g_x = g_y\, y` (saves y).
 
     Shapes:
@@ -194,7 +194,7 @@ class Exp(Block):
         return (gy * y,)
 
 
-class Log(Block):
+class LogBlock(Block):
     r"""Natural logarithm. :math:`y = \ln x`, :math:`g_x = g_y / x` (saves x).
 
     Shapes:
@@ -211,7 +211,7 @@ class Log(Block):
         return (gy / x,)
 
 
-class Sqrt(Block):
+class SqrtBlock(Block):
     r"""Square root. :math:`y = \sqrt{x}`, :math:`g_x = g_y / (2y)` (saves y; infinite at 0).
 
     Shapes:
@@ -228,7 +228,7 @@ class Sqrt(Block):
         return (gy / (2 * y),)
 
 
-class Abs(Block):
+class AbsBlock(Block):
     r"""Absolute value. :math:`y = |x|`, :math:`g_x = g_y\,\mathrm{sign}(x)` (0 at x = 0, as
     PyTorch).
 
@@ -245,7 +245,7 @@ class Abs(Block):
         return (gy * np.sign(x),)
 
 
-class Maximum(Block):
+class MaximumBlock(Block):
     r"""Element-wise maximum. :math:`y = \max(a, b)`; the gradient goes to the larger input,
     split evenly on ties (PyTorch's rule): :math:`g_a = g_y([a > b] + \tfrac12 [a = b])`,
     :math:`g_b = g_y - g_a`.
@@ -271,8 +271,8 @@ class Maximum(Block):
         return ga, gy - ga
 
 
-class Minimum(Block):
-    r"""Element-wise minimum, the mirror of :class:`Maximum`:
+class MinimumBlock(Block):
+    r"""Element-wise minimum, the mirror of :class:`MaximumBlock`:
     :math:`g_a = g_y([a < b] + \tfrac12 [a = b])`, :math:`g_b = g_y - g_a`.
 
     Shapes:
@@ -296,7 +296,7 @@ class Minimum(Block):
         return ga, gy - ga
 
 
-class Clip(Block):
+class ClipBlock(Block):
     r"""Clamp to ``[min, max]`` (either may be None). :math:`y = \min(\max(x, lo), hi)`,
     :math:`g_x = g_y [lo \le x \le hi]` (PyTorch's rule: the gradient passes at the bounds
     themselves; with min > max every element is max and no gradient passes).
@@ -319,7 +319,7 @@ class Clip(Block):
         return (gy * inside,)
 
 
-class Where(Block):
+class WhereBlock(Block):
     r"""Select: :math:`y = a` where ``condition`` else :math:`b`;
     :math:`g_a = g_y [c]`, :math:`g_b = g_y [\lnot c]`; no gradient for the condition.
 
@@ -348,7 +348,7 @@ class Where(Block):
         return None, gy * condition, gy * ~condition
 
 
-class MatMul(Block):
+class MatMulBlock(Block):
     r"""Matrix product with NumPy's ``matmul`` semantics (batched, broadcast batch dims).
 
     .. math::
@@ -402,81 +402,81 @@ class MatMul(Block):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a + b`` (:class:`Add`)."""
-    return Add.apply(a, b)
+    """Element-wise ``a + b`` (:class:`AddBlock`)."""
+    return AddBlock.apply(a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a - b`` (:class:`Sub`)."""
-    return Sub.apply(a, b)
+    """Element-wise ``a - b`` (:class:`SubBlock`)."""
+    return SubBlock.apply(a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a * b`` (:class:`Mul`)."""
-    return Mul.apply(a, b)
+    """Element-wise ``a * b`` (:class:`MulBlock`)."""
+    return MulBlock.apply(a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a / b`` (:class:`Div`)."""
-    return Div.apply(a, b)
+    """Element-wise ``a / b`` (:class:`DivBlock`)."""
+    return DivBlock.apply(a, b)
 
 
 def neg(x: Any) -> Tensor:
-    """``-x`` (:class:`Neg`)."""
-    return Neg.apply(x)
+    """``-x`` (:class:`NegBlock`)."""
+    return NegBlock.apply(x)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
-    """Element-wise ``a ** b`` (:class:`Pow`)."""
-    return Pow.apply(a, b)
+    """Element-wise ``a ** b`` (:class:`PowBlock`)."""
+    return PowBlock.apply(a, b)
 
 
 def exp(x: Any) -> Tensor:
-    """Element-wise :math:`e^x` (:class:`Exp`)."""
-    return Exp.apply(x)
+    """Element-wise :math:`e^x` (:class:`ExpBlock`)."""
+    return ExpBlock.apply(x)
 
 
 def log(x: Any) -> Tensor:
-    """Element-wise natural logarithm (:class:`Log`)."""
-    return Log.apply(x)
+    """Element-wise natural logarithm (:class:`LogBlock`)."""
+    return LogBlock.apply(x)
 
 
 def sqrt(x: Any) -> Tensor:
-    """Element-wise square root (:class:`Sqrt`)."""
-    return Sqrt.apply(x)
+    """Element-wise square root (:class:`SqrtBlock`)."""
+    return SqrtBlock.apply(x)
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001 - PyTorch's name
-    """Element-wise absolute value (:class:`Abs`)."""
-    return Abs.apply(x)
+    """Element-wise absolute value (:class:`AbsBlock`)."""
+    return AbsBlock.apply(x)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Element-wise maximum (:class:`Maximum`)."""
-    return Maximum.apply(a, b)
+    """Element-wise maximum (:class:`MaximumBlock`)."""
+    return MaximumBlock.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Element-wise minimum (:class:`Minimum`)."""
-    return Minimum.apply(a, b)
+    """Element-wise minimum (:class:`MinimumBlock`)."""
+    return MinimumBlock.apply(a, b)
 
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    """Clamp ``x`` to ``[min, max]`` (:class:`Clip`); PyTorch calls it ``clamp``."""
-    return Clip.apply(x, min=min, max=max)
+    """Clamp ``x`` to ``[min, max]`` (:class:`ClipBlock`); PyTorch calls it ``clamp``."""
+    return ClipBlock.apply(x, min=min, max=max)
 
 
 clamp = clip
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``condition`` is true, else ``b`` (:class:`Where`)."""
-    return Where.apply(condition, a, b)
+    """``a`` where ``condition`` is true, else ``b`` (:class:`WhereBlock`)."""
+    return WhereBlock.apply(condition, a, b)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` with batching and broadcasting (:class:`MatMul`)."""
-    return MatMul.apply(a, b)
+    """Matrix product ``a @ b`` with batching and broadcasting (:class:`MatMulBlock`)."""
+    return MatMulBlock.apply(a, b)
 
 
 def mm(a: Any, b: Any) -> Tensor:
@@ -485,7 +485,7 @@ def mm(a: Any, b: Any) -> Tensor:
         if np.ndim(getattr(t, "data", t)) != 2:
             raise RuntimeError(f"mm: {name} must be a matrix, got shape "
                                f"{np.shape(getattr(t, 'data', t))}")
-    return MatMul.apply(a, b)
+    return MatMulBlock.apply(a, b)
 
 
 def bmm(a: Any, b: Any) -> Tensor:
@@ -494,4 +494,4 @@ def bmm(a: Any, b: Any) -> Tensor:
     if len(sa) != 3 or len(sb) != 3 or sa[0] != sb[0]:
         raise RuntimeError(f"bmm: expected 3-D tensors with the same batch size, got shapes "
                            f"{sa} and {sb}")
-    return MatMul.apply(a, b)
+    return MatMulBlock.apply(a, b)

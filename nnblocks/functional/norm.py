@@ -89,7 +89,7 @@ def _affine_grads(gy: Array, xhat: Array, weight: Array | None, bias: Array | No
     return gxhat, gw, gb
 
 
-class BatchNorm(Block):
+class BatchNormBlock(Block):
     r"""Batch normalization (Ioffe & Szegedy 2015) with the statistics of the batch.
 
     Per channel :math:`c`, over the :math:`m = N \prod *` values of the batch and spatial axes:
@@ -154,7 +154,7 @@ class BatchNorm(Block):
         return gx, gw, gb
 
 
-class BatchNormEval(Block):
+class BatchNormEvalBlock(Block):
     r"""Batch normalization with fixed statistics (the running averages, in evaluation).
 
     .. math::
@@ -198,7 +198,7 @@ class BatchNormEval(Block):
         return gxhat * r, None, None, gw, gb
 
 
-class GroupNorm(Block):
+class GroupNormBlock(Block):
     r"""Group normalization (Wu & He 2018): channels split into ``G`` groups, each sample's
     group standardized over its :math:`m = (C/G) \prod *` values, then a per-channel affine.
 
@@ -242,7 +242,7 @@ class GroupNorm(Block):
         return gx.reshape(gy.shape), gw, gb
 
 
-class LayerNorm(Block):
+class LayerNormBlock(Block):
     r"""Layer normalization (Ba et al. 2016): each sample standardized over its trailing
     ``normalized_shape`` axes, then an element-wise affine of that shape.
 
@@ -316,15 +316,15 @@ def batch_norm(
 ) -> Tensor:
     r"""Batch normalization, PyTorch's ``F.batch_norm``.
 
-    In training, normalizes with the batch statistics (:class:`BatchNorm`) and, when running
+    In training, normalizes with the batch statistics (:class:`BatchNormBlock`) and, when running
     statistics are given, updates them **in place**:
     :math:`\hat\mu \leftarrow (1 - \text{momentum})\,\hat\mu + \text{momentum}\;\mu_B` and
     likewise the running variance with the **unbiased** batch variance
     :math:`\sigma_B^2\, m / (m - 1)`. Otherwise normalizes with the running statistics
-    (:class:`BatchNormEval`).
+    (:class:`BatchNormEvalBlock`).
     """
     if training:
-        y, mean, var = BatchNorm.apply(x, weight, bias, eps=eps)
+        y, mean, var = BatchNormBlock.apply(x, weight, bias, eps=eps)
         if running_mean is not None or running_var is not None:
             data = getattr(x, "data", x)
             update_running_stats(running_mean, running_var, mean.data, var.data,
@@ -332,18 +332,18 @@ def batch_norm(
         return y
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-    return BatchNormEval.apply(x, running_mean, running_var, weight, bias, eps=eps)
+    return BatchNormEvalBlock.apply(x, running_mean, running_var, weight, bias, eps=eps)
 
 
 def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None,
                eps: float = 1e-5) -> Tensor:
-    """Group normalization (:class:`GroupNorm`), PyTorch's argument order."""
-    return GroupNorm.apply(x, weight, bias, num_groups=num_groups, eps=eps)
+    """Group normalization (:class:`GroupNormBlock`), PyTorch's argument order."""
+    return GroupNormBlock.apply(x, weight, bias, num_groups=num_groups, eps=eps)
 
 
 def layer_norm(x: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
                bias: Any = None, eps: float = 1e-5) -> Tensor:
-    """Layer normalization over the trailing ``normalized_shape`` axes (:class:`LayerNorm`)."""
+    """Layer normalization over the trailing ``normalized_shape`` axes (:class:`LayerNormBlock`)."""
     if isinstance(normalized_shape, (int, np.integer)):
         normalized_shape = (int(normalized_shape),)
-    return LayerNorm.apply(x, weight, bias, normalized_shape=tuple(normalized_shape), eps=eps)
+    return LayerNormBlock.apply(x, weight, bias, normalized_shape=tuple(normalized_shape), eps=eps)

@@ -149,7 +149,7 @@ def max_pool_indices(arg: Array, win: Window) -> Array:
     return rows * win.in_size[1] + cols
 
 
-class MaxPool2d(Block):
+class MaxPool2dBlock(Block):
     r"""2-D max pooling (kernel, stride, padding with :math:`-\infty`, dilation, ceil mode).
 
     .. math::
@@ -179,8 +179,8 @@ class MaxPool2d(Block):
         return _max_backward(saved, gy)
 
 
-class MaxPool1d(Block):
-    r"""1-D max pooling: :class:`MaxPool2d` on ``(N, C, 1, L)``.
+class MaxPool1dBlock(Block):
+    r"""1-D max pooling: :class:`MaxPool2dBlock` on ``(N, C, 1, L)``.
 
     .. math::
         y[n, c, j] = \max_b x_p[n, c, j s + b d], \qquad
@@ -290,7 +290,7 @@ def avg_pool_backward(gy: Array, win: Window, divisor: Array | float) -> Array:
     return _unpad(gxp, win)
 
 
-class AvgPool2d(Block):
+class AvgPool2dBlock(Block):
     r"""2-D average pooling (kernel, stride, zero padding, ceil mode, ``count_include_pad``,
     ``divisor_override``), PyTorch's divisors.
 
@@ -318,8 +318,8 @@ class AvgPool2d(Block):
         return _avg_backward(saved, gy)
 
 
-class AvgPool1d(Block):
-    r"""1-D average pooling: :class:`AvgPool2d` on ``(N, C, 1, L)``.
+class AvgPool1dBlock(Block):
+    r"""1-D average pooling: :class:`AvgPool2dBlock` on ``(N, C, 1, L)``.
 
     .. math::
         y[n, c, j] = \frac{1}{D_j} \sum_b x_p[n, c, j s + b], \qquad
@@ -366,7 +366,7 @@ def _avg_backward(saved, gy):
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
                who: str = "max_pool2d") -> Tensor | tuple[Tensor, Tensor]:
-    """2-D max pooling, as ``torch.nn.functional.max_pool2d`` (:class:`MaxPool2d`).
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d`` (:class:`MaxPool2dBlock`).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
@@ -374,7 +374,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    return MaxPool2d.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
+    return MaxPool2dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                            dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices,
                            needs_input_grad=needs_input_grad(input)[0], who=who)
 
@@ -382,8 +382,8 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
                who: str = "max_pool1d") -> Tensor | tuple[Tensor, Tensor]:
-    """1-D max pooling, as ``torch.nn.functional.max_pool1d`` (:class:`MaxPool1d`)."""
-    return MaxPool1d.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
+    """1-D max pooling, as ``torch.nn.functional.max_pool1d`` (:class:`MaxPool1dBlock`)."""
+    return MaxPool1dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                            dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices,
                            needs_input_grad=needs_input_grad(input)[0], who=who)
 
@@ -391,7 +391,7 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None, *, who: str = "avg_pool2d") -> Tensor:
-    """2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (:class:`AvgPool2d`).
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (:class:`AvgPool2dBlock`).
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
@@ -399,7 +399,7 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    return AvgPool2d.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
+    return AvgPool2dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                            ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                            divisor_override=divisor_override, who=who)
 
@@ -407,6 +407,6 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True, *,
                who: str = "avg_pool1d") -> Tensor:
-    """1-D average pooling, as ``torch.nn.functional.avg_pool1d`` (:class:`AvgPool1d`)."""
-    return AvgPool1d.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
+    """1-D average pooling, as ``torch.nn.functional.avg_pool1d`` (:class:`AvgPool1dBlock`)."""
+    return AvgPool1dBlock.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                            ceil_mode=ceil_mode, count_include_pad=count_include_pad, who=who)

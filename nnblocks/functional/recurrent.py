@@ -11,9 +11,10 @@ reaching :math:`h_t` is the sum of what the output at time t receives and what f
 :math:`h_{t+1}`, and each shared weight's gradient is the **sum over time** of its per-step
 gradients.
 
-The fused blocks (:class:`~nnblocks.functional.rnn.RNNLayer`,
-:class:`~nnblocks.functional.lstm.LSTMLayer`, :class:`~nnblocks.functional.gru.GRULayer`) each run
-one layer in one direction over the whole sequence. Their common structure:
+The fused blocks (:class:`~nnblocks.functional.rnn.RNNLayerBlock`,
+:class:`~nnblocks.functional.lstm.LSTMLayerBlock`,
+:class:`~nnblocks.functional.gru.GRULayerBlock`) each run one layer in one direction over the
+whole sequence. Their common structure:
 
 - forward: the input part of every pre-activation, :math:`X W_{ih}^\top + b_{ih}`, for all T
   steps at once as **one GEMM** ``(T N, D) @ (D, G)``; then a Python loop over time adds

@@ -52,7 +52,7 @@ def _expand_back(g: Array, shape: tuple[int, ...], dims: tuple[int, ...], keepdi
     return g
 
 
-class Sum(Block):
+class SumBlock(Block):
     r"""Sum over ``dim``. :math:`y = \sum_{i \in dim} x_i`, :math:`g_x = g_y` broadcast back.
 
     Shapes:
@@ -72,7 +72,7 @@ class Sum(Block):
         return (np.broadcast_to(g, shape),)
 
 
-class Mean(Block):
+class MeanBlock(Block):
     r"""Mean over ``dim``. :math:`y = \frac1n \sum_{i \in dim} x_i`, :math:`g_x = g_y / n`
     broadcast back (n: the number of elements reduced).
 
@@ -99,7 +99,8 @@ class Mean(Block):
 def _extreme_forward(
     name: str, reduce: Any, x: Array, dim: Dims, keepdim: bool
 ) -> tuple[Array, tuple]:
-    """Shared forward of :class:`Max` and :class:`Min`: ``reduce`` is ``np.max`` or ``np.min``."""
+    """Shared forward of :class:`MaxBlock` and :class:`MinBlock`: ``reduce`` is ``np.max`` or
+    ``np.min``."""
     dims = _reduced_dims(name, dim, x.ndim)
     if x.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
@@ -109,7 +110,8 @@ def _extreme_forward(
 
 
 def _extreme_backward(saved: tuple, gy: Array) -> tuple[Array]:
-    """Shared backward of :class:`Max` and :class:`Min`: split g_y evenly among the ties."""
+    """Shared backward of :class:`MaxBlock` and :class:`MinBlock`: split g_y evenly among the
+    ties."""
     x, y, dims, keepdim = saved
     hit = x == y                                                 # x.shape
     count = hit.sum(axis=dims, keepdims=True).astype(gy.dtype)  # y.shape, keepdim
@@ -117,7 +119,7 @@ def _extreme_backward(saved: tuple, gy: Array) -> tuple[Array]:
     return (hit * (g / count),)                                  # x.shape
 
 
-class Max(Block):
+class MaxBlock(Block):
     r"""Maximum over ``dim``. The gradient goes to the maximal elements, split evenly among ties
     (PyTorch's ``amax`` rule): :math:`g_x = g_y\,[x = y] / \#\{x = y\}`. Saves x and y.
 
@@ -132,9 +134,9 @@ class Max(Block):
     backward = staticmethod(_extreme_backward)
 
 
-class Min(Block):
-    r"""Minimum over ``dim``, the mirror of :class:`Max`: :math:`g_x = g_y\,[x = y] / \#\{x = y\}`
-    (PyTorch's ``amin`` rule).
+class MinBlock(Block):
+    r"""Minimum over ``dim``, the mirror of :class:`MaxBlock`:
+    :math:`g_x = g_y\,[x = y] / \#\{x = y\}` (PyTorch's ``amin`` rule).
 
     Shapes:
         x: ``(*)``; y: ``(*)`` without the reduced axes (kept as 1 with ``keepdim``).
@@ -147,7 +149,7 @@ class Min(Block):
     backward = staticmethod(_extreme_backward)
 
 
-class Var(Block):
+class VarBlock(Block):
     r"""Variance over ``dim`` with Bessel's ``correction`` (1 = unbiased, PyTorch's default).
 
     .. math::
@@ -191,24 +193,24 @@ def _dims(dim: Dims, axis: Dims) -> Dims:
 
 
 def sum(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (all axes when None) (:class:`Sum`)."""
-    return Sum.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+    """Sum over ``dim`` (all axes when None) (:class:`SumBlock`)."""
+    return SumBlock.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
 def mean(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
-    """Mean over ``dim`` (:class:`Mean`)."""
-    return Mean.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+    """Mean over ``dim`` (:class:`MeanBlock`)."""
+    return MeanBlock.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
 def amax(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
-    """Largest value over ``dim``, any set of axes (:class:`Max`, as ``torch.amax``): the
+    """Largest value over ``dim``, any set of axes (:class:`MaxBlock`, as ``torch.amax``): the
     gradient is split evenly among tied maxima."""
-    return Max.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+    return MaxBlock.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
 def amin(x: Any, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None) -> Tensor:
-    """Smallest value over ``dim`` (:class:`Min`, as ``torch.amin``)."""
-    return Min.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
+    """Smallest value over ``dim`` (:class:`MinBlock`, as ``torch.amin``)."""
+    return MinBlock.apply(x, dim=_dims(dim, axis), keepdim=keepdim)
 
 
 class ValuesIndices(NamedTuple):
@@ -222,10 +224,10 @@ def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndice
     r"""``(values, indices)`` of the extreme along one axis, as ``torch.max(x, dim)``.
 
     ``indices`` is the first extreme position (``np.argmax`` / ``np.argmin``); the values are
-    gathered at those indices (:class:`~nnblocks.functional.shape.GetItem`), so the gradient goes
-    to that one element, as in PyTorch: :math:`g_x[\ldots, i_k, \ldots] = g_y[\ldots]`.
+    gathered at those indices (:class:`~nnblocks.functional.shape.GetItemBlock`), so the gradient
+    goes to that one element, as in PyTorch: :math:`g_x[\ldots, i_k, \ldots] = g_y[\ldots]`.
     """
-    from nnblocks.functional.shape import GetItem, Squeeze
+    from nnblocks.functional.shape import GetItemBlock, SqueezeBlock
 
     data = getattr(x, "data", None)
     if data is None:
@@ -235,15 +237,15 @@ def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndice
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {data.shape}")
     (d,) = normalize_dims(name, dim, data.ndim)
     if data.ndim == 0:
-        return ValuesIndices(GetItem.apply(x, index=()), Tensor(np.array(0)))
+        return ValuesIndices(GetItemBlock.apply(x, index=()), Tensor(np.array(0)))
     idx = arg(data, axis=d, keepdims=True)                       # x.shape with 1 at d
     index = tuple(
         idx if a == d else np.arange(n).reshape([-1 if b == a else 1 for b in range(data.ndim)])
         for a, n in enumerate(data.shape)
     )
-    values = GetItem.apply(x, index=index)                       # x.shape with 1 at d
+    values = GetItemBlock.apply(x, index=index)                       # x.shape with 1 at d
     if not keepdim:
-        values = Squeeze.apply(values, dim=(d,))
+        values = SqueezeBlock.apply(values, dim=(d,))
         idx = np.squeeze(idx, axis=d)
     return ValuesIndices(values, Tensor(idx))
 
@@ -283,8 +285,8 @@ def _extreme(name: str, arg: Any, over_axes: Any, x: Any, dim: Any, keepdim: boo
 def var(
     x: Any, dim: Dims = None, *, correction: int = 1, keepdim: bool = False, axis: Dims = None
 ) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (:class:`Var`)."""
-    return Var.apply(x, dim=_dims(dim, axis), correction=correction, keepdim=keepdim)
+    """Variance over ``dim`` with Bessel's ``correction`` (:class:`VarBlock`)."""
+    return VarBlock.apply(x, dim=_dims(dim, axis), correction=correction, keepdim=keepdim)
 
 
 def std(

@@ -30,7 +30,7 @@ def check_nonlinearity(name: str, nonlinearity: str) -> None:
         )
 
 
-class RNNLayer(Block):
+class RNNLayerBlock(Block):
     r"""One layer of an Elman network, one direction, over a whole sequence (fused BPTT).
 
     Forward, for :math:`t = 1 \dots T` with shared parameters (lecture: :math:`a^{(t)} = b +
@@ -138,7 +138,7 @@ def rnn_layer(
     nonlinearity: str = "tanh",
     reverse: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """Run one Elman layer over a ``(T, N, D)`` sequence (:class:`RNNLayer`); returns
+    """Run one Elman layer over a ``(T, N, D)`` sequence (:class:`RNNLayerBlock`); returns
     ``(output (T, N, H), h_n (N, H))``. ``hx=None`` starts from zeros.
 
     >>> import nnblocks as nb
@@ -151,7 +151,7 @@ def rnn_layer(
     """
     if hx is None:
         hx = zeros_state(input, w_hh, 1)
-    return RNNLayer.apply(input, hx, w_ih, w_hh, b_ih, b_hh,
+    return RNNLayerBlock.apply(input, hx, w_ih, w_hh, b_ih, b_hh,
                           nonlinearity=nonlinearity, reverse=reverse)
 
 
@@ -165,12 +165,12 @@ def rnn_cell(
     nonlinearity: str = "tanh",
 ) -> Tensor:
     r"""One Elman step :math:`h' = f(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, as
-    ``torch.rnn_tanh_cell`` / ``torch.rnn_relu_cell``: an :class:`RNNLayer` over a sequence of
+    ``torch.rnn_tanh_cell`` / ``torch.rnn_relu_cell``: an :class:`RNNLayerBlock` over a sequence of
     length 1. Shapes: input ``(N, D)``, hx ``(N, H)`` or None (zeros), result ``(N, H)``.
     """
     check_cell_input("rnn_cell", input)
     if hx is None:
         hx = zeros_state(input, w_hh, 0)
-    _, h = RNNLayer.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh,
+    _, h = RNNLayerBlock.apply(unsqueeze(input, 0), hx, w_ih, w_hh, b_ih, b_hh,
                           nonlinearity=nonlinearity)
     return h

@@ -14,7 +14,7 @@ from nnblocks.functional.reduce import normalize_dims
 Array = np.ndarray
 
 
-class Reshape(Block):
+class ReshapeBlock(Block):
     r"""View ``x`` with another shape of the same size; :math:`g_x` = ``g_y`` reshaped back.
 
     Shapes:
@@ -37,7 +37,7 @@ class Reshape(Block):
         return (gy.reshape(shape),)
 
 
-class Permute(Block):
+class PermuteBlock(Block):
     r"""Reorder axes: ``y = x.transpose(dims)``; :math:`g_x` = ``g_y`` transposed by the
     inverse permutation.
 
@@ -61,7 +61,7 @@ class Permute(Block):
         return (np.transpose(gy, inverse),)
 
 
-class Expand(Block):
+class ExpandBlock(Block):
     r"""Broadcast ``x`` to ``shape`` (a read-only view); :math:`g_x` sums ``g_y`` over the
     copies (done by the core's un-broadcasting).
 
@@ -86,7 +86,7 @@ class Expand(Block):
         return (gy,)                                  # the core sums back to x.shape
 
 
-class Squeeze(Block):
+class SqueezeBlock(Block):
     r"""Remove axes of length 1 (all of them, or those in ``dim``; other axes in ``dim`` are
     kept, as in PyTorch). :math:`g_x` = ``g_y`` reshaped back.
 
@@ -108,7 +108,7 @@ class Squeeze(Block):
         return (gy.reshape(shape),)
 
 
-class Unsqueeze(Block):
+class UnsqueezeBlock(Block):
     r"""Insert an axis of length 1 at ``dim``. :math:`g_x` = ``g_y`` reshaped back.
 
     Shapes:
@@ -145,7 +145,7 @@ def _check_joinable(name: str, arrays: Sequence[Array], dim: int, same_shape: bo
     return dim
 
 
-class Concatenate(Block):
+class ConcatenateBlock(Block):
     r"""Join tensors along an existing axis; :math:`g_{x_i}` is the slice of ``g_y`` that x_i
     filled.
 
@@ -165,7 +165,7 @@ class Concatenate(Block):
         return tuple(np.split(gy, cuts, axis=dim))
 
 
-class Stack(Block):
+class StackBlock(Block):
     r"""Join same-shape tensors along a new axis; :math:`g_{x_i} = g_y[\ldots, i, \ldots]`.
 
     Shapes:
@@ -182,7 +182,7 @@ class Stack(Block):
         return tuple(np.moveaxis(gy, dim, 0))
 
 
-class Split(Block):
+class SplitBlock(Block):
     r"""Split along ``dim`` into pieces of the given sizes (several outputs);
     :math:`g_x` concatenates the pieces' gradients.
 
@@ -206,7 +206,7 @@ class Split(Block):
 
 
 
-class Pad(Block):
+class PadBlock(Block):
     r"""Pad with a constant. ``pad`` follows ``torch.nn.functional.pad``: pairs
     ``(left, right)`` starting from the **last** axis. :math:`g_x` is the centre of ``g_y``.
 
@@ -234,7 +234,7 @@ class Pad(Block):
         return (gy[centre],)
 
 
-class GetItem(Block):
+class GetItemBlock(Block):
     r"""Indexing ``y = x[index]``: basic slicing, integers, boolean masks, integer arrays.
 
     The gradient is scattered back, adding where an element was picked more than once:
@@ -285,64 +285,64 @@ def _shape_arg(shape: tuple) -> tuple[int, ...]:
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
-    """``x`` with a new shape (one dimension may be -1) (:class:`Reshape`)."""
-    return Reshape.apply(x, shape=_shape_arg(shape))
+    """``x`` with a new shape (one dimension may be -1) (:class:`ReshapeBlock`)."""
+    return ReshapeBlock.apply(x, shape=_shape_arg(shape))
 
 
 view = reshape
 
 
 def permute(x: Any, *dims: Any) -> Tensor:
-    """Reorder the axes of ``x`` (:class:`Permute`)."""
-    return Permute.apply(x, dims=_shape_arg(dims))
+    """Reorder the axes of ``x`` (:class:`PermuteBlock`)."""
+    return PermuteBlock.apply(x, dims=_shape_arg(dims))
 
 
 def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
-    """Swap two axes (the last two by default) (:class:`Permute`)."""
+    """Swap two axes (the last two by default) (:class:`PermuteBlock`)."""
     ndim = np.ndim(getattr(x, "data", x))
     if ndim < 2:
-        return Permute.apply(x, dims=tuple(range(ndim)))
+        return PermuteBlock.apply(x, dims=tuple(range(ndim)))
     (a,) = normalize_dims("transpose", dim0, ndim)
     (b,) = normalize_dims("transpose", dim1, ndim)
     dims = list(range(ndim))
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, dims=tuple(dims))
+    return PermuteBlock.apply(x, dims=tuple(dims))
 
 
 def expand(x: Any, *shape: Any) -> Tensor:
-    """Broadcast ``x`` to ``shape`` (-1 keeps a size) (:class:`Expand`)."""
-    return Expand.apply(x, shape=_shape_arg(shape))
+    """Broadcast ``x`` to ``shape`` (-1 keeps a size) (:class:`ExpandBlock`)."""
+    return ExpandBlock.apply(x, shape=_shape_arg(shape))
 
 
 broadcast_to = expand
 
 
 def squeeze(x: Any, dim: int | tuple[int, ...] | None = None) -> Tensor:
-    """Remove axes of length 1 (:class:`Squeeze`)."""
-    return Squeeze.apply(x, dim=dim)
+    """Remove axes of length 1 (:class:`SqueezeBlock`)."""
+    return SqueezeBlock.apply(x, dim=dim)
 
 
 def unsqueeze(x: Any, dim: int) -> Tensor:
-    """Insert an axis of length 1 (:class:`Unsqueeze`)."""
-    return Unsqueeze.apply(x, dim=dim)
+    """Insert an axis of length 1 (:class:`UnsqueezeBlock`)."""
+    return UnsqueezeBlock.apply(x, dim=dim)
 
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Concatenate along ``dim`` (:class:`Concatenate`)."""
-    return Concatenate.apply(*tensors, dim=dim)
+    """Concatenate along ``dim`` (:class:`ConcatenateBlock`)."""
+    return ConcatenateBlock.apply(*tensors, dim=dim)
 
 
 concatenate = cat
 
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Stack along a new axis ``dim`` (:class:`Stack`)."""
-    return Stack.apply(*tensors, dim=dim)
+    """Stack along a new axis ``dim`` (:class:`StackBlock`)."""
+    return StackBlock.apply(*tensors, dim=dim)
 
 
 def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Split into chunks of ``split_size`` (the last may be smaller) or of the given sizes,
-    as ``torch.split`` (:class:`Split`)."""
+    as ``torch.split`` (:class:`SplitBlock`)."""
     shape = np.shape(getattr(x, "data", x))
     (axis,) = normalize_dims("split", dim, len(shape))
     n = shape[axis]
@@ -353,7 +353,7 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
         sizes = tuple(min(step, n - i) for i in range(0, n, step))
     else:
         sizes = tuple(int(s) for s in split_size_or_sections)
-    out = Split.apply(x, sizes=sizes, dim=dim)
+    out = SplitBlock.apply(x, sizes=sizes, dim=dim)
     return out if isinstance(out, tuple) else (out,)
 
 
@@ -369,37 +369,38 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
 
 
 def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Tensor:
-    """Constant padding, last axis first, as ``torch.nn.functional.pad`` (:class:`Pad`)."""
-    return Pad.apply(x, pad=tuple(int(p) for p in pad), value=value)
+    """Constant padding, last axis first, as ``torch.nn.functional.pad`` (:class:`PadBlock`)."""
+    return PadBlock.apply(x, pad=tuple(int(p) for p in pad), value=value)
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes ``start_dim..end_dim`` into one, as ``torch.flatten`` (a :class:`Reshape`)."""
+    """Merge axes ``start_dim..end_dim`` into one, as ``torch.flatten`` (a
+    :class:`ReshapeBlock`)."""
     shape = np.shape(getattr(x, "data", x))
     if not shape:
-        return Reshape.apply(x, shape=(1,))
+        return ReshapeBlock.apply(x, shape=(1,))
     start = start_dim % len(shape)
     end = end_dim % len(shape)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = int(np.prod(shape[start:end + 1]))
-    return Reshape.apply(x, shape=shape[:start] + (merged,) + shape[end + 1:])
+    return ReshapeBlock.apply(x, shape=shape[:start] + (merged,) + shape[end + 1:])
 
 
 def getitem(x: Any, index: Any) -> Tensor:
-    """``x[index]`` with scatter-add gradients (:class:`GetItem`), with PyTorch's semantics.
+    """``x[index]`` with scatter-add gradients (:class:`GetItemBlock`), with PyTorch's semantics.
 
     NumPy and PyTorch differ in one case: integers mixed with index arrays. NumPy treats the
     integers as index arrays too (``x[0, :, [0]]`` has shape ``(1, n)``); PyTorch first removes
     the integer axes, then applies the arrays (shape ``(n, 1)``). We follow PyTorch by applying
-    the integers in a first :class:`GetItem` and the rest in a second.
+    the integers in a first :class:`GetItemBlock` and the rest in a second.
     """
     index = _unwrap_index(index)
     first, rest = _integers_first(index)
     if first is not None:
-        x = GetItem.apply(x, index=first)
+        x = GetItemBlock.apply(x, index=first)
         index = rest
-    return GetItem.apply(x, index=index)
+    return GetItemBlock.apply(x, index=index)
 
 
 def _unwrap_index(index: Any) -> Any:

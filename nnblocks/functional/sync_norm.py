@@ -2,7 +2,7 @@ r"""Synchronized batch normalization: batch statistics over the union of every p
 
 A data-parallel run splits a batch of :math:`M` values per channel into shares
 :math:`S_1 \dots S_P` held by different processes. ``SyncBatchNorm`` computes what
-:class:`~nnblocks.functional.norm.BatchNorm` computes on the whole batch, with the sums over
+:class:`~nnblocks.functional.norm.BatchNormBlock` computes on the whole batch, with the sums over
 :math:`S = \bigcup_p S_p` obtained by summing each process's partial sums (``all_reduce``):
 
 .. math::
@@ -49,10 +49,10 @@ Array = np.ndarray
 Reduce = Callable[[Array], Array]
 
 
-class SyncBatchNorm(Block):
+class SyncBatchNormBlock(Block):
     r"""Batch normalization with statistics summed over processes (module docstring).
 
-    Outputs ``(y, mean, var, count)``: like :class:`~nnblocks.functional.norm.BatchNorm`'s,
+    Outputs ``(y, mean, var, count)``: like :class:`~nnblocks.functional.norm.BatchNormBlock`'s,
     with the global mean and biased variance, and the global count :math:`M` per channel (a
     float64 scalar, no gradient) for the running variance's :math:`M / (M - 1)`.
 
@@ -112,10 +112,10 @@ class SyncBatchNorm(Block):
 def sync_batch_norm(x: Any, running_mean: Array | None, running_var: Array | None,
                     weight: Any = None, bias: Any = None, *, momentum: float = 0.1,
                     eps: float = 1e-5, reduce: Reduce) -> Tensor:
-    r"""Training-mode :class:`SyncBatchNorm`; updates the running statistics in place with the
+    r"""Training-mode :class:`SyncBatchNormBlock`; updates the running statistics in place with the
     global mean and the **unbiased** global variance :math:`\sigma^2 M / (M - 1)`, as
     :func:`~nnblocks.functional.norm.batch_norm` does for one process."""
-    y, mean, var, count = SyncBatchNorm.apply(x, weight, bias, eps=eps, reduce=reduce)
+    y, mean, var, count = SyncBatchNormBlock.apply(x, weight, bias, eps=eps, reduce=reduce)
     update_running_stats(running_mean, running_var, mean.data, var.data, float(count.data),
                          momentum)
     return y

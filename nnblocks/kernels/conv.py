@@ -1,4 +1,5 @@
-r"""Compiled path of :class:`nnblocks.functional.conv.Conv2d`: im2col + GEMM in chunks of images.
+r"""Compiled path of :class:`nnblocks.functional.conv.Conv2dBlock`: im2col + GEMM in chunks of
+images.
 
 The mathematics is the one derived in :mod:`nnblocks.functional.conv` (``Y = W X_col + b``,
 ``g_W = G X_col^T``, ``g_x = col2im(W^T G)``); what changes is how the work is laid out:

@@ -1,4 +1,5 @@
-r"""Compiled element-wise part of one LSTM time step (:class:`nnblocks.functional.lstm.LSTMLayer`).
+r"""Compiled element-wise part of one LSTM time step
+(:class:`nnblocks.functional.lstm.LSTMLayerBlock`).
 
 Per step the reference runs about a dozen NumPy operations forward (three per sigmoid, two
 tanh, the cell update) and two dozen backward, each a pass over an ``(N, 4H)`` or ``(N, H)``

@@ -1,4 +1,4 @@
-r"""Compiled path of :class:`nnblocks.functional.norm.BatchNorm` (training statistics).
+r"""Compiled path of :class:`nnblocks.functional.norm.BatchNormBlock` (training statistics).
 
 The NumPy reference makes about eight passes over the activations forward and ten backward
 (each mean, difference and product its own array). Here, per channel: forward sums

@@ -1,4 +1,4 @@
-r"""Compiled path of :class:`nnblocks.functional.norm.BatchNormEval` (inference).
+r"""Compiled path of :class:`nnblocks.functional.norm.BatchNormEvalBlock` (inference).
 
 The NumPy reference evaluates :math:`y = ((x - \mu_c)\, r_c)\, \gamma_c + \beta_c` as four
 array operations, each a pass over memory with a temporary (and keeps :math:`\hat x` for a

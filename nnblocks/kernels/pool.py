@@ -1,4 +1,5 @@
-r"""Compiled path of :class:`nnblocks.functional.pool.MaxPool2d` for the 2 × 2, stride-2 window.
+r"""Compiled path of :class:`nnblocks.functional.pool.MaxPool2dBlock` for the 2 × 2, stride-2
+window.
 
 The NumPy reference (:func:`nnblocks.functional.pool.max_pool_forward`) runs the maximum and
 the argmax as one array operation per kernel offset, four passes over the input; here each

@@ -23,7 +23,7 @@ class GRU(RNNBase):
         h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 
     Each layer and direction is one fused block over the sequence
-    (:class:`~nnblocks.functional.gru.GRULayer`, with the BPTT derivation).
+    (:class:`~nnblocks.functional.gru.GRULayerBlock`, with the BPTT derivation).
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype,

@@ -28,7 +28,7 @@ class LSTM(RNNBase):
         c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
 
     Each layer and direction is one fused block over the sequence
-    (:class:`~nnblocks.functional.lstm.LSTMLayer`, with the BPTT derivation).
+    (:class:`~nnblocks.functional.lstm.LSTMLayerBlock`, with the BPTT derivation).
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype,

@@ -21,7 +21,7 @@ class RNN(RNNBase):
         \text{ or } \mathrm{ReLU}
 
     Each layer and direction is one fused block over the whole sequence
-    (:class:`~nnblocks.functional.rnn.RNNLayer`, whose docstring derives backpropagation
+    (:class:`~nnblocks.functional.rnn.RNNLayerBlock`, whose docstring derives backpropagation
     through time). Truncated BPTT: detach the carried state between chunks (see
     :mod:`nnblocks.nn.recurrent`).
 

@@ -48,8 +48,8 @@ def _block_names(outs: Sequence[Tensor]) -> str:
         if node in seen:
             continue
         seen.add(node)
-        if node.block.__name__ not in names:
-            names.append(node.block.__name__)
+        if node.block.label() not in names:
+            names.append(node.block.label())
         stack.extend(x.grad_fn for x in node.inputs if x is not None and x.grad_fn is not None)
     return ", ".join(names) or "<no block recorded>"
 

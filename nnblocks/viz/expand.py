@@ -32,11 +32,11 @@ import numpy as np
 
 import nnblocks.functional as F
 from nnblocks.core import Tensor
-from nnblocks.functional.gru import GRULayer
-from nnblocks.functional.linear import Linear
-from nnblocks.functional.loss import CrossEntropy
-from nnblocks.functional.lstm import LSTMLayer
-from nnblocks.functional.rnn import RNNLayer
+from nnblocks.functional.gru import GRULayerBlock
+from nnblocks.functional.linear import LinearBlock
+from nnblocks.functional.loss import CrossEntropyBlock
+from nnblocks.functional.lstm import LSTMLayerBlock
+from nnblocks.functional.rnn import RNNLayerBlock
 
 Expansion = Callable[[Sequence[Any], Any], Any]
 
@@ -98,7 +98,7 @@ def rnn_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
     are stacked back to ``(T, N, H)``."""
     x, h, *weights = (list(inputs) + [None] * 6)[:6]
     nonlinearity, reverse = _rnn_hyper(saved)
-    return _unfold(RNNLayer, x, [_initial_state(h, saved)], weights, reverse,
+    return _unfold(RNNLayerBlock, x, [_initial_state(h, saved)], weights, reverse,
                    nonlinearity=nonlinearity)
 
 
@@ -106,7 +106,7 @@ def gru_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
     """A GRU layer over T steps as T one-step ``GRULayer`` cells sharing the weights."""
     x, h, *weights = (list(inputs) + [None] * 6)[:6]
     h = saved[2][0] if h is None else h                          # h_0 (N, H)
-    return _unfold(GRULayer, x, [h], weights, saved[6])
+    return _unfold(GRULayerBlock, x, [h], weights, saved[6])
 
 
 def lstm_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor, Tensor]:
@@ -115,7 +115,7 @@ def lstm_unfolded(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor, Te
     x, h, c, *weights = (list(inputs) + [None] * 7)[:7]
     h = saved[2][0] if h is None else h                          # h_0 (N, H)
     c = saved[3][0] if c is None else c                          # c_0 (N, H)
-    return _unfold(LSTMLayer, x, [h, c], weights, saved[7])
+    return _unfold(LSTMLayerBlock, x, [h, c], weights, saved[7])
 
 
 def rnn_primitives(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
@@ -141,16 +141,16 @@ def rnn_primitives(inputs: Sequence[Any], saved: Any) -> tuple[Tensor, Tensor]:
 
 #: fused block → the same computation in primitive blocks (``expand=True``)
 PRIMITIVES: dict[type, Expansion] = {
-    Linear: linear_primitives,
-    CrossEntropy: cross_entropy_primitives,
-    RNNLayer: rnn_primitives,
+    LinearBlock: linear_primitives,
+    CrossEntropyBlock: cross_entropy_primitives,
+    RNNLayerBlock: rnn_primitives,
 }
 
 #: recurrent layer → one cell per time step (``unfold=True``); only layers of T > 1 steps
 UNFOLDINGS: dict[type, Expansion] = {
-    RNNLayer: rnn_unfolded,
-    GRULayer: gru_unfolded,
-    LSTMLayer: lstm_unfolded,
+    RNNLayerBlock: rnn_unfolded,
+    GRULayerBlock: gru_unfolded,
+    LSTMLayerBlock: lstm_unfolded,
 }
 
 

@@ -245,7 +245,7 @@ class _Walker:
         if node.freed:
             raise RuntimeError(
                 f"graph: the graph behind this tensor was freed by backward() (at "
-                f"{node.block.__name__}); draw it before backward(), or call "
+                f"{node.block.label()}); draw it before backward(), or call "
                 "backward(retain_graph=True)"
             )
         outputs = self.expansion(node)
@@ -255,7 +255,7 @@ class _Walker:
 
     def block(self, node: Node) -> str:
         if node not in self.block_ids:
-            name = node.block.__name__
+            name = node.block.label()
             label = name
             steps = steps_of(node.block, node.inputs)
             if steps is not None and steps > 1:
@@ -292,9 +292,9 @@ class _Walker:
             return self.expanded[node]
         steps = steps_of(node.block, node.inputs) or 0
         if self.unfold and node.block in UNFOLDINGS and steps > 1:
-            function, title = UNFOLDINGS[node.block], f"{node.block.__name__} unfolded, T = {steps}"
+            function, title = UNFOLDINGS[node.block], f"{node.block.label()} unfolded, T = {steps}"
         elif self.expand and node.block in PRIMITIVES:
-            function, title = PRIMITIVES[node.block], f"{node.block.__name__} in primitives"
+            function, title = PRIMITIVES[node.block], f"{node.block.label()} in primitives"
         else:
             self.expanded[node] = None
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnblocks.core import Tensor
-from nnblocks.functional.compare import Compare
+from nnblocks.functional.compare import CompareBlock
 from tests.cases import Case
 
 _OPS = {
@@ -26,7 +26,7 @@ def _inputs(rng: np.random.Generator) -> list:
 
 
 CASES = [
-    Case(Compare, f"compare_{name}", op, _inputs, reference=ref, torch_fn=op,
+    Case(CompareBlock, f"compare_{name}", op, _inputs, reference=ref, torch_fn=op,
          gradcheck=False,
          note="comparisons are piecewise constant: no gradient, the block is never recorded")
     for name, (op, ref) in _OPS.items()

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 import nnblocks as nb
-from nnblocks.functional.conv import Conv1d, Conv2d, conv1d, conv2d, sobel
+from nnblocks.functional.conv import Conv1dBlock, Conv2dBlock, conv1d, conv2d, sobel
 from tests.cases import Case
 from tests.references.conv_loops import conv2d_loop, sobel_loop
 
@@ -46,7 +46,7 @@ def _conv2d_case(name, x_shape, w_shape, bias=True, pads=None, **hyper) -> Case:
         def reference(x, w, b=None):
             return conv2d_loop(x, w, b, _pair(hyper.get("stride", 1)), pads,
                                _pair(hyper.get("dilation", 1)), hyper.get("groups", 1))
-    return Case(Conv2d, name, lambda *a: conv2d(*a, **hyper), _inputs(x_shape, w_shape, bias),
+    return Case(Conv2dBlock, name, lambda *a: conv2d(*a, **hyper), _inputs(x_shape, w_shape, bias),
                 reference=reference, torch_fn=_torch_conv("conv2d", **hyper))
 
 
@@ -68,17 +68,17 @@ CASES = [
                  padding="valid", pads=(0, 0, 0, 0)),
     _conv2d_case("conv2d_unbatched", (2, 5, 5), (3, 2, 3, 3), stride=2),
     _conv2d_case("conv2d_depthwise_1x1", (2, 3, 4, 5), (3, 1, 1, 1), groups=3),
-    Case(Conv1d, "conv1d_stride_pad", lambda *a: conv1d(*a, stride=2, padding=1),
+    Case(Conv1dBlock, "conv1d_stride_pad", lambda *a: conv1d(*a, stride=2, padding=1),
          _inputs((2, 3, 9), (4, 3, 3)),
          torch_fn=_torch_conv("conv1d", stride=2, padding=1)),
-    Case(Conv1d, "conv1d_same_dilation_groups",
+    Case(Conv1dBlock, "conv1d_same_dilation_groups",
          lambda *a: conv1d(*a, padding="same", dilation=2, groups=2),
          _inputs((2, 4, 8), (4, 2, 4), bias=False),
          torch_fn=_torch_conv("conv1d", padding="same", dilation=2, groups=2)),
-    Case(Conv1d, "conv1d_unbatched", lambda *a: conv1d(*a, stride=3),
+    Case(Conv1dBlock, "conv1d_unbatched", lambda *a: conv1d(*a, stride=3),
          _inputs((2, 10), (3, 2, 2)),
          torch_fn=_torch_conv("conv1d", stride=3)),
-    Case(Conv2d, "sobel_preset", sobel,
+    Case(Conv2dBlock, "sobel_preset", sobel,
          lambda rng: [nb.tensor(rng.standard_normal((2, 1, 5, 6)), requires_grad=True)],
          reference=_sobel_reference,
          note="sobel is a fixed Conv2d: the reference is a double loop over pixels"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnblocks as nb
-from nnblocks.functional.dropout import Dropout, dropout_mask
+from nnblocks.functional.dropout import DropoutBlock, dropout_mask
 from tests.cases import Case
 
 
@@ -15,6 +15,6 @@ def _inputs(rng: np.random.Generator) -> list:
 
 
 CASES = [
-    Case(Dropout, "dropout_mask", Dropout.apply, _inputs, reference=lambda x, m: x * m,
+    Case(DropoutBlock, "dropout_mask", DropoutBlock.apply, _inputs, reference=lambda x, m: x * m,
          torch_fn=lambda x, m: x * m, torch_convert_constants=True),
 ]

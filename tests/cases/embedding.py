@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnblocks as nb
-from nnblocks.functional.embedding import Embedding, embedding
+from nnblocks.functional.embedding import EmbeddingBlock, embedding
 from tests.cases import Case
 
 
@@ -32,13 +32,13 @@ def _reference(indices, table):
 
 
 CASES = [
-    Case(Embedding, "embedding", embedding, _lookup((4, 5)), reference=_reference,
+    Case(EmbeddingBlock, "embedding", embedding, _lookup((4, 5)), reference=_reference,
          torch_fn=lambda i, w: _torch_f().embedding(i, w)),
-    Case(Embedding, "embedding_padding_idx", lambda i, w: embedding(i, w, padding_idx=0),
+    Case(EmbeddingBlock, "embedding_padding_idx", lambda i, w: embedding(i, w, padding_idx=0),
          _lookup((6,)), torch_fn=lambda i, w: _torch_f().embedding(i, w, padding_idx=0),
          gradcheck=False, note="the padding row's gradient is zero by definition, not the "
          "derivative; the derivative itself is checked by the plain case"),
-    Case(Embedding, "embedding_scale_grad_by_freq",
+    Case(EmbeddingBlock, "embedding_scale_grad_by_freq",
          lambda i, w: embedding(i, w, scale_grad_by_freq=True), _lookup((3, 4)),
          torch_fn=lambda i, w: _torch_f().embedding(i, w, scale_grad_by_freq=True),
          gradcheck=False, note="the scaled gradient is deliberately not the derivative "

@@ -6,9 +6,9 @@ import numpy as np
 
 import nnblocks as nb
 from nnblocks.functional.linear import (
-    Linear,
-    MaxoutLinear,
-    Perceptron,
+    LinearBlock,
+    MaxoutLinearBlock,
+    PerceptronBlock,
     linear,
     maxout_linear,
     perceptron,
@@ -68,19 +68,19 @@ def _torch_maxout(x, w, b=None):
 
 
 CASES = [
-    Case(Linear, "linear_2d", linear, _inputs((3, 4), (5, 4), (5,)),
+    Case(LinearBlock, "linear_2d", linear, _inputs((3, 4), (5, 4), (5,)),
          reference=lambda x, w, b: x @ w.T + b,
          torch_fn=lambda x, w, b: _torch_f().linear(x, w, b)),
-    Case(Linear, "linear_leading_dims_no_bias", linear, _inputs((2, 3, 4), (2, 4), None),
+    Case(LinearBlock, "linear_leading_dims_no_bias", linear, _inputs((2, 3, 4), (2, 4), None),
          reference=lambda x, w: x @ w.T, torch_fn=lambda x, w: _torch_f().linear(x, w)),
-    Case(Linear, "linear_1d_input", linear, _inputs((4,), (3, 4), (3,)),
+    Case(LinearBlock, "linear_1d_input", linear, _inputs((4,), (3, 4), (3,)),
          torch_fn=lambda x, w, b: _torch_f().linear(x, w, b)),
-    Case(Perceptron, "perceptron_threshold_unit",
+    Case(PerceptronBlock, "perceptron_threshold_unit",
          lambda x, w, b: perceptron(x, w, b, threshold=0.25),
          _inputs((2, 5, 3), (3,), (), grad=False), reference=_perceptron_loop, gradcheck=False,
          note="a step function: zero gradient almost everywhere; trained by Rosenblatt's rule"),
-    Case(MaxoutLinear, "maxout_linear", maxout_linear, _inputs((2, 3, 4), (3, 2, 4), (3, 2)),
+    Case(MaxoutLinearBlock, "maxout_linear", maxout_linear, _inputs((2, 3, 4), (3, 2, 4), (3, 2)),
          reference=_maxout_loop, torch_fn=_torch_maxout),
-    Case(MaxoutLinear, "maxout_linear_no_bias_1d", maxout_linear,
+    Case(MaxoutLinearBlock, "maxout_linear_no_bias_1d", maxout_linear,
          _inputs((5,), (2, 3, 5), None), reference=_maxout_loop, torch_fn=_torch_maxout),
 ]

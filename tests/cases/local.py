@@ -11,8 +11,8 @@ import numpy as np
 
 import nnblocks as nb
 from nnblocks.functional.local import (
-    LocallyConnected1d,
-    LocallyConnected2d,
+    LocallyConnected1dBlock,
+    LocallyConnected2dBlock,
     locally_connected1d,
     locally_connected2d,
 )
@@ -49,17 +49,17 @@ def torch_local1d(x, w, b=None, stride=1, padding=0):
 
 
 CASES = [
-    Case(LocallyConnected2d, "locally_connected2d_stride_pad",
+    Case(LocallyConnected2dBlock, "locally_connected2d_stride_pad",
          lambda *a: locally_connected2d(*a, stride=(1, 2), padding=1),
          _inputs((2, 3, 5, 6), (5, 4, 4, 3, 3, 2), (4, 5, 4)),
          reference=lambda x, w, b: local2d_loop(x, w, b, (1, 2), (1, 1)),
          torch_fn=lambda x, w, b: torch_local2d(x, w, b, (1, 2), (1, 1))),
-    Case(LocallyConnected2d, "locally_connected2d_no_bias",
+    Case(LocallyConnected2dBlock, "locally_connected2d_no_bias",
          lambda *a: locally_connected2d(*a, stride=2),
          _inputs((1, 2, 6, 5), (3, 2, 3, 2, 2, 3), None),
          reference=lambda x, w: local2d_loop(x, w, None, (2, 2)),
          torch_fn=lambda x, w: torch_local2d(x, w, None, (2, 2))),
-    Case(LocallyConnected1d, "locally_connected1d_stride_pad",
+    Case(LocallyConnected1dBlock, "locally_connected1d_stride_pad",
          lambda *a: locally_connected1d(*a, stride=2, padding=1),
          _inputs((2, 3, 9), (5, 4, 3, 3), (4, 5)),
          reference=lambda x, w, b: local1d_loop(x, w, b, 2, 1),

@@ -7,15 +7,15 @@ import numpy as np
 
 import nnblocks as nb
 from nnblocks.functional.norm import (
-    BatchNorm,
-    BatchNormEval,
-    GroupNorm,
-    LayerNorm,
+    BatchNormBlock,
+    BatchNormEvalBlock,
+    GroupNormBlock,
+    LayerNormBlock,
     batch_norm,
     group_norm,
     layer_norm,
 )
-from nnblocks.functional.sync_norm import SyncBatchNorm
+from nnblocks.functional.sync_norm import SyncBatchNormBlock
 from tests.cases import Case
 
 
@@ -62,7 +62,7 @@ def _torch_batch_stats(x, w=None, b=None, eps=1e-5):
 
 
 def _batch_stats(x, w=None, b=None):
-    return BatchNorm.apply(x, w, b, eps=1e-5)
+    return BatchNormBlock.apply(x, w, b, eps=1e-5)
 
 
 def _batch_norm_reference(x, w, b):
@@ -89,49 +89,51 @@ def _group_norm_loop(x, w, b, groups=2, eps=1e-5):
 
 def _sync_batch_norm(x, w, b):
     """One process: the reduction is the identity, so the result is plain batch norm."""
-    return SyncBatchNorm.apply(x, w, b, eps=1e-5, reduce=lambda a: a)[:3]
+    return SyncBatchNormBlock.apply(x, w, b, eps=1e-5, reduce=lambda a: a)[:3]
 
 
 CASES = [
-    Case(SyncBatchNorm, "sync_batch_norm_one_process", _sync_batch_norm,
+    Case(SyncBatchNormBlock, "sync_batch_norm_one_process", _sync_batch_norm,
          _inputs((3, 2, 3, 2), (2,)), reference=_batch_norm_reference,
          torch_fn=_torch_batch_stats),
-    Case(BatchNorm, "batch_norm_2d_input", _batch_stats, _inputs((5, 3), (3,)),
+    Case(BatchNormBlock, "batch_norm_2d_input", _batch_stats, _inputs((5, 3), (3,)),
          reference=_batch_norm_reference, torch_fn=_torch_batch_stats),
-    Case(BatchNorm, "batch_norm_4d_input", _batch_stats, _inputs((3, 2, 3, 2), (2,)),
+    Case(BatchNormBlock, "batch_norm_4d_input", _batch_stats, _inputs((3, 2, 3, 2), (2,)),
          reference=_batch_norm_reference, torch_fn=_torch_batch_stats),
-    Case(BatchNorm, "batch_norm_no_affine_3d", lambda x: BatchNorm.apply(x, None, None, eps=0.1),
+    Case(BatchNormBlock, "batch_norm_no_affine_3d",
+         lambda x: BatchNormBlock.apply(x, None, None, eps=0.1),
          _inputs((2, 3, 4), None),
          torch_fn=lambda x: _torch_batch_stats(x, eps=0.1)),
-    Case(BatchNorm, "batch_norm_wrapper_output_only",
+    Case(BatchNormBlock, "batch_norm_wrapper_output_only",
          lambda x, w, b: batch_norm(x, None, None, w, b, training=True),
          _inputs((4, 3, 2), (3,)),
          torch_fn=lambda x, w, b: _torch().nn.functional.batch_norm(x, None, None, w, b, True)),
-    Case(BatchNormEval, "batch_norm_running_stats",
+    Case(BatchNormEvalBlock, "batch_norm_running_stats",
          lambda x, m, v, w, b: batch_norm(x, m.data, v.data, w, b, training=False, eps=1e-3),
          _running_inputs((3, 4, 2)),
          torch_fn=lambda x, m, v, w, b: _torch().nn.functional.batch_norm(
              x, m, v, w, b, training=False, eps=1e-3)),
-    Case(BatchNormEval, "batch_norm_running_stats_no_affine",
+    Case(BatchNormEvalBlock, "batch_norm_running_stats_no_affine",
          lambda x, m, v: batch_norm(x, m.data, v.data, training=False),
          _running_inputs((3, 4), affine=False),
          torch_fn=lambda x, m, v: _torch().nn.functional.batch_norm(x, m, v)),
-    Case(GroupNorm, "group_norm_4d", lambda x, w, b: group_norm(x, 2, w, b),
+    Case(GroupNormBlock, "group_norm_4d", lambda x, w, b: group_norm(x, 2, w, b),
          _inputs((2, 4, 3, 2), (4,)), reference=_group_norm_loop,
          torch_fn=lambda x, w, b: _torch().nn.functional.group_norm(x, 2, w, b)),
-    Case(GroupNorm, "group_norm_3d_instance", lambda x, w, b: group_norm(x, 3, w, b, eps=0.01),
+    Case(GroupNormBlock, "group_norm_3d_instance", lambda x, w, b: group_norm(x, 3, w, b, eps=0.01),
          _inputs((2, 3, 5), (3,)),
          torch_fn=lambda x, w, b: _torch().nn.functional.group_norm(x, 3, w, b, eps=0.01)),
-    Case(GroupNorm, "group_norm_no_affine", lambda x: group_norm(x, 1),
+    Case(GroupNormBlock, "group_norm_no_affine", lambda x: group_norm(x, 1),
          _inputs((3, 4, 2), None),
          torch_fn=lambda x: _torch().nn.functional.group_norm(x, 1)),
-    Case(LayerNorm, "layer_norm_last", lambda x, w, b: layer_norm(x, 5, w, b),
+    Case(LayerNormBlock, "layer_norm_last", lambda x, w, b: layer_norm(x, 5, w, b),
          _inputs((2, 3, 5), (5,)),
          torch_fn=lambda x, w, b: _torch().nn.functional.layer_norm(x, (5,), w, b)),
-    Case(LayerNorm, "layer_norm_last_two", lambda x, w, b: layer_norm(x, (3, 4), w, b, eps=0.1),
+    Case(LayerNormBlock, "layer_norm_last_two",
+         lambda x, w, b: layer_norm(x, (3, 4), w, b, eps=0.1),
          _inputs((2, 3, 4), (3, 4)),
          torch_fn=lambda x, w, b: _torch().nn.functional.layer_norm(x, (3, 4), w, b, eps=0.1)),
-    Case(LayerNorm, "layer_norm_no_affine", lambda x: layer_norm(x, (4,)),
+    Case(LayerNormBlock, "layer_norm_no_affine", lambda x: layer_norm(x, (4,)),
          _inputs((3, 4), None),
          torch_fn=lambda x: _torch().nn.functional.layer_norm(x, (4,))),
 ]

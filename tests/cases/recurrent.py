@@ -12,9 +12,9 @@ from collections.abc import Callable
 import numpy as np
 
 import nnblocks as nb
-from nnblocks.functional.gru import GRULayer, gru_cell, gru_layer
-from nnblocks.functional.lstm import LSTMLayer, lstm_cell, lstm_layer
-from nnblocks.functional.rnn import RNNLayer, rnn_cell, rnn_layer
+from nnblocks.functional.gru import GRULayerBlock, gru_cell, gru_layer
+from nnblocks.functional.lstm import LSTMLayerBlock, lstm_cell, lstm_layer
+from nnblocks.functional.rnn import RNNLayerBlock, rnn_cell, rnn_layer
 from tests.cases import Case
 
 GATES = {"tanh": 1, "relu": 1, "lstm": 4, "gru": 3}
@@ -99,7 +99,8 @@ def _nb_cell(kind: str) -> Callable:
     return fn
 
 
-BLOCKS = {"tanh": RNNLayer, "relu": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
+BLOCKS = {"tanh": RNNLayerBlock, "relu": RNNLayerBlock, "lstm": LSTMLayerBlock,
+          "gru": GRULayerBlock}
 
 CASES = []
 for _kind in ("tanh", "relu", "lstm", "gru"):

@@ -8,7 +8,7 @@ import numpy as np
 
 import nnblocks.functional as F  # noqa: N812 - the style guide's alias
 from nnblocks.core import Tensor
-from nnblocks.functional.reduce import Max, Mean, Min, Sum, Var
+from nnblocks.functional.reduce import MaxBlock, MeanBlock, MinBlock, SumBlock, VarBlock
 from tests.cases import Case
 
 
@@ -21,42 +21,42 @@ def _x(*shape: int):
 
 
 CASES = [
-    Case(Sum, "sum_all", lambda x: x.sum(), _x(3, 4),
+    Case(SumBlock, "sum_all", lambda x: x.sum(), _x(3, 4),
          reference=np.sum, torch_fn=lambda x: x.sum()),
-    Case(Sum, "sum_dim", lambda x: F.sum(x, 1), _x(2, 3, 4),
+    Case(SumBlock, "sum_dim", lambda x: F.sum(x, 1), _x(2, 3, 4),
          reference=lambda x: x.sum(axis=1), torch_fn=lambda x: x.sum(1)),
-    Case(Sum, "sum_dims_keepdim", lambda x: x.sum(dim=(0, -1), keepdim=True), _x(2, 3, 4),
+    Case(SumBlock, "sum_dims_keepdim", lambda x: x.sum(dim=(0, -1), keepdim=True), _x(2, 3, 4),
          reference=lambda x: x.sum(axis=(0, 2), keepdims=True),
          torch_fn=lambda x: x.sum(dim=(0, -1), keepdim=True)),
-    Case(Sum, "sum_0d", lambda x: x.sum(), lambda r: [Tensor(r.standard_normal(()),
+    Case(SumBlock, "sum_0d", lambda x: x.sum(), lambda r: [Tensor(r.standard_normal(()),
                                                              requires_grad=True)],
          reference=np.sum, torch_fn=lambda x: x.sum()),
-    Case(Mean, "mean_all", lambda x: x.mean(), _x(3, 4),
+    Case(MeanBlock, "mean_all", lambda x: x.mean(), _x(3, 4),
          reference=np.mean, torch_fn=lambda x: x.mean()),
-    Case(Mean, "mean_dims", lambda x: F.mean(x, dim=(1, 2)), _x(2, 3, 4),
+    Case(MeanBlock, "mean_dims", lambda x: F.mean(x, dim=(1, 2)), _x(2, 3, 4),
          reference=lambda x: x.mean(axis=(1, 2)), torch_fn=lambda x: x.mean(dim=(1, 2))),
-    Case(Mean, "mean_keepdim_negative", lambda x: x.mean(-2, keepdim=True), _x(2, 3, 4),
+    Case(MeanBlock, "mean_keepdim_negative", lambda x: x.mean(-2, keepdim=True), _x(2, 3, 4),
          reference=lambda x: x.mean(axis=-2, keepdims=True),
          torch_fn=lambda x: x.mean(-2, keepdim=True)),
-    Case(Max, "max_all", lambda x: x.max(), _x(3, 4),
+    Case(MaxBlock, "max_all", lambda x: x.max(), _x(3, 4),
          reference=np.max, torch_fn=lambda x: x.amax()),
-    Case(Max, "max_dim", lambda x: F.amax(x, 1), _x(2, 5, 3),
+    Case(MaxBlock, "max_dim", lambda x: F.amax(x, 1), _x(2, 5, 3),
          reference=lambda x: x.max(axis=1), torch_fn=lambda x: x.amax(1)),
-    Case(Max, "max_dims_keepdim", lambda x: F.amax(x, (0, 2), keepdim=True), _x(2, 3, 4),
+    Case(MaxBlock, "max_dims_keepdim", lambda x: F.amax(x, (0, 2), keepdim=True), _x(2, 3, 4),
          reference=lambda x: x.max(axis=(0, 2), keepdims=True),
          torch_fn=lambda x: x.amax((0, 2), keepdim=True)),
-    Case(Min, "min_all", lambda x: x.min(), _x(3, 4),
+    Case(MinBlock, "min_all", lambda x: x.min(), _x(3, 4),
          reference=np.min, torch_fn=lambda x: x.amin()),
-    Case(Min, "min_dim_keepdim", lambda x: F.amin(x, -1, keepdim=True), _x(3, 4),
+    Case(MinBlock, "min_dim_keepdim", lambda x: F.amin(x, -1, keepdim=True), _x(3, 4),
          reference=lambda x: x.min(axis=-1, keepdims=True),
          torch_fn=lambda x: x.amin(-1, keepdim=True)),
-    Case(Var, "var_all_unbiased", lambda x: x.var(), _x(3, 4),
+    Case(VarBlock, "var_all_unbiased", lambda x: x.var(), _x(3, 4),
          reference=lambda x: x.var(ddof=1), torch_fn=lambda x: x.var()),
-    Case(Var, "var_dim_biased", lambda x: F.var(x, 1, correction=0), _x(2, 5, 3),
+    Case(VarBlock, "var_dim_biased", lambda x: F.var(x, 1, correction=0), _x(2, 5, 3),
          reference=lambda x: x.var(axis=1), torch_fn=lambda x: x.var(1, correction=0)),
-    Case(Var, "var_dims_keepdim", lambda x: x.var((0, 2), keepdim=True), _x(2, 3, 4),
+    Case(VarBlock, "var_dims_keepdim", lambda x: x.var((0, 2), keepdim=True), _x(2, 3, 4),
          reference=lambda x: x.var(axis=(0, 2), ddof=1, keepdims=True),
          torch_fn=lambda x: x.var((0, 2), keepdim=True)),
-    Case(Var, "var_correction_2", lambda x: x.var(0, correction=2), _x(5, 3),
+    Case(VarBlock, "var_correction_2", lambda x: x.var(0, correction=2), _x(5, 3),
          reference=lambda x: x.var(axis=0, ddof=2), torch_fn=lambda x: x.var(0, correction=2)),
 ]

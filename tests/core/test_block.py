@@ -6,8 +6,8 @@ import numpy as np
 
 import nnblocks as nb
 from nnblocks.core import Block, Node, Tensor
-from nnblocks.functional.compare import Compare
-from nnblocks.functional.math import Mul
+from nnblocks.functional.compare import CompareBlock
+from nnblocks.functional.math import MulBlock
 
 
 class Scale(Block):
@@ -25,17 +25,17 @@ class Scale(Block):
 def test_apply_records_a_node_with_inputs_and_flags():
     a = nb.tensor(np.ones(2), requires_grad=True)
     b = nb.tensor(np.ones(2))
-    y = Mul.apply(a, b)
+    y = MulBlock.apply(a, b)
     node = y.grad_fn
-    assert isinstance(node, Node) and node.block is Mul
+    assert isinstance(node, Node) and node.block is MulBlock
     assert node.inputs == (a, b) and node.needs_grad == (True, False)
     assert node.out_meta == (((2,), np.dtype(np.float64)),) and not node.multi
-    assert repr(node) == "<Node Mul>"
+    assert repr(node) == "<Node MulBlock>"
 
 
 def test_constants_are_kept_as_none():
     a = nb.tensor(np.ones(2), requires_grad=True)
-    y = Mul.apply(a, 3.0)
+    y = MulBlock.apply(a, 3.0)
     assert y.grad_fn.inputs == (a, None)
     np.testing.assert_array_equal(y.data, [3.0, 3.0])
 
@@ -52,11 +52,11 @@ def test_numpy_scalar_results_become_0d_tensors():
 
 
 def test_non_differentiable_block_is_never_recorded():
-    assert Compare.differentiable is False
-    y = Compare.apply(nb.tensor([1.0], requires_grad=True), 0.0, op="gt")
+    assert CompareBlock.differentiable is False
+    y = CompareBlock.apply(nb.tensor([1.0], requires_grad=True), 0.0, op="gt")
     assert y.grad_fn is None and not y.requires_grad
 
 
 def test_subclasses_register_themselves():
     assert Block.registry[f"{__name__}.Scale"] is Scale
-    assert Block.registry["nnblocks.functional.math.Mul"] is Mul
+    assert Block.registry["nnblocks.functional.math.MulBlock"] is MulBlock

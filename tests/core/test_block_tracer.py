@@ -28,7 +28,7 @@ def test_tracer_sees_each_block_with_inputs_and_hyper() -> None:
         y = F.leaky_relu(x - 2.0, 0.5).sum(dim=1)
     finally:
         block_tracer.reset(token)
-    assert [name for name, _, _ in seen] == ["Sub", "LeakyReLU", "Sum"]
+    assert [name for name, _, _ in seen] == ["SubBlock", "LeakyReLUBlock", "SumBlock"]
     assert seen[0][1][0] is x and seen[0][1][1] == 2.0
     assert seen[1][2] == {"negative_slope": 0.5}
     np.testing.assert_allclose(y.data, [-1.0 - 0.5 + 0.0, 1.0 + 2.0 + 3.0])

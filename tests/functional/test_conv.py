@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import nnblocks as nb
 import nnblocks.functional as F  # noqa: N812 - the style guide's alias
-from nnblocks.functional.conv import Conv2d
+from nnblocks.functional.conv import Conv2dBlock
 from nnblocks.functional.im2col import (
     col2im,
     col2im_wide,
@@ -45,14 +45,14 @@ def test_col2im_is_the_adjoint_of_im2col(kernel, stride, dilation, extra, seed) 
 def test_gradients_not_needed_are_not_computed(rng) -> None:
     x = rng.standard_normal((2, 3, 6, 6))
     w = rng.standard_normal((4, 3, 3, 3))
-    y, saved = Conv2d.forward(x, w, None, needs_input_grad=(False, False, False))
+    y, saved = Conv2dBlock.forward(x, w, None, needs_input_grad=(False, False, False))
     assert saved[0] is None                                 # no im2col matrix kept
-    y, saved = Conv2d.forward(x, w, None, padding=1, needs_input_grad=(True, False, False))
-    gx, gw, gb = Conv2d.backward(saved, np.ones_like(y))
+    y, saved = Conv2dBlock.forward(x, w, None, padding=1, needs_input_grad=(True, False, False))
+    gx, gw, gb = Conv2dBlock.backward(saved, np.ones_like(y))
     assert gx.shape == x.shape and gw is None and gb is None
     # the engine's needs_grad (Block.wants_needs_grad) also skips work
-    y, saved = Conv2d.forward(x, w, None)
-    gx, gw, gb = Conv2d.backward(saved, np.ones_like(y), (False, True, False))
+    y, saved = Conv2dBlock.forward(x, w, None)
+    gx, gw, gb = Conv2dBlock.backward(saved, np.ones_like(y), (False, True, False))
     assert gx is None and gw.shape == w.shape and gb is None
     # through the wrapper: a constant input gets no gradient, the weight does
     wt = nb.tensor(w, requires_grad=True)

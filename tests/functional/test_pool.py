@@ -7,17 +7,17 @@ import pytest
 
 import nnblocks as nb
 import nnblocks.functional as F  # noqa: N812 - the style guide's alias
-from nnblocks.functional.pool import MaxPool2d
+from nnblocks.functional.pool import MaxPool2dBlock
 from tests.conftest import import_torch
 
 
 def test_max_pool_saves_a_small_argmax_not_the_input(rng) -> None:
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
-    y, saved = MaxPool2d.forward(x, kernel_size=2)
+    y, saved = MaxPool2dBlock.forward(x, kernel_size=2)
     arg = saved[0]
     assert arg.dtype == np.int8 and arg.shape == y.shape
     assert not any(s is x for s in saved)
-    _, saved = MaxPool2d.forward(x, kernel_size=2, needs_input_grad=False)
+    _, saved = MaxPool2dBlock.forward(x, kernel_size=2, needs_input_grad=False)
     assert saved[0] is None                                  # inference keeps nothing
 
 

@@ -111,10 +111,10 @@ def test_float64_is_unchanged_and_result_dtype_rules() -> None:
 
 
 def test_blocks_called_directly_treat_numpy_scalars_and_lists_as_apply_does() -> None:
-    from nnblocks.functional.math import Add, Mul
+    from nnblocks.functional.math import AddBlock, MulBlock
 
     f32 = np.ones(2, dtype=np.float32)
-    assert Add.forward(f32, np.float64(2.0))[0].dtype == np.float32
-    assert Mul.forward(np.array([1, 2]), np.float64(0.5))[0].dtype == np.float32
-    assert Add.forward(f32, [1, 2])[0].dtype == np.float32
+    assert AddBlock.forward(f32, np.float64(2.0))[0].dtype == np.float32
+    assert MulBlock.forward(np.array([1, 2]), np.float64(0.5))[0].dtype == np.float32
+    assert AddBlock.forward(f32, [1, 2])[0].dtype == np.float32
     assert result_dtype(f32, np.float64(1.0)) == np.float32

@@ -10,9 +10,9 @@ import pytest
 
 import nnblocks as nb
 import nnblocks.functional as F  # noqa: N812 - the conventional name
-from nnblocks.functional.gru import GRULayer
-from nnblocks.functional.lstm import LSTMLayer
-from nnblocks.functional.rnn import RNNLayer
+from nnblocks.functional.gru import GRULayerBlock
+from nnblocks.functional.lstm import LSTMLayerBlock
+from nnblocks.functional.rnn import RNNLayerBlock
 
 GATES = {"tanh": 1, "relu": 1, "lstm": 4, "gru": 3}
 
@@ -82,9 +82,9 @@ def test_float32_stays_float32_in_the_blocks(kind: str, rng: np.random.Generator
     x = rng.standard_normal((4, 2, 3)).astype(np.float32)
     h0 = np.zeros((2, 5), dtype=np.float32)
     weights = [w.data for w in _weights(kind, 3, 5, rng, dtype=np.float32)]
-    block = {"lstm": LSTMLayer, "gru": GRULayer}.get(kind, RNNLayer)
+    block = {"lstm": LSTMLayerBlock, "gru": GRULayerBlock}.get(kind, RNNLayerBlock)
     states = (h0, h0) if kind == "lstm" else (h0,)
-    hyper = {"nonlinearity": kind} if block is RNNLayer else {}
+    hyper = {"nonlinearity": kind} if block is RNNLayerBlock else {}
     outs, saved = block.forward(x, *states, *weights, **hyper)
     assert all(o.dtype == np.float32 for o in outs)
     grads = block.backward(saved, tuple(np.ones_like(o) for o in outs))
@@ -107,7 +107,7 @@ def test_long_sequence_is_one_block(rng: np.random.Generator) -> None:
     x = nb.tensor(rng.standard_normal((3000, 2, 3)), requires_grad=True)
     weights = _weights("tanh", 3, 4, rng)
     y, h_n = F.rnn_layer(x, None, *weights)
-    assert y.grad_fn.block is RNNLayer and h_n.grad_fn is y.grad_fn
+    assert y.grad_fn.block is RNNLayerBlock and h_n.grad_fn is y.grad_fn
     h_n.sum().backward()
     assert np.all(np.isfinite(x.grad)) and np.abs(x.grad[-1]).sum() > 0
 

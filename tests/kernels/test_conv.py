@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnblocks.functional.conv import Conv1d, Conv2d
+from nnblocks.functional.conv import Conv1dBlock, Conv2dBlock
 from nnblocks.kernels import conv as kernel_conv
 from tests.kernels.conftest import both_paths, with_threads
 
@@ -23,7 +23,7 @@ TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 def conv_both(x, w, b, gy_seed, **hyper):
     """Forward and all gradients of Conv2d (or Conv1d for 3-D x) on both paths."""
-    block = Conv2d if x.ndim in (3, 4) and w.ndim == 4 else Conv1d
+    block = Conv2dBlock if x.ndim in (3, 4) and w.ndim == 4 else Conv1dBlock
 
     def run():
         y, saved = block.forward(x, w, b, **hyper)
@@ -125,12 +125,12 @@ def test_skipped_gradients_and_saved_input(rng) -> None:
     w = rng.standard_normal((4, 16, 3, 3)).astype(np.float32)
 
     def run():
-        y, saved = Conv2d.forward(x, w, None, needs_input_grad=(True, False, False))
+        y, saved = Conv2dBlock.forward(x, w, None, needs_input_grad=(True, False, False))
         assert saved[0] is None
-        gx, gw, gb = Conv2d.backward(saved, np.ones_like(y))
+        gx, gw, gb = Conv2dBlock.backward(saved, np.ones_like(y))
         assert gw is None and gb is None
-        y, saved = Conv2d.forward(x, w, None)
-        gx2, gw2, gb2 = Conv2d.backward(saved, np.ones_like(y), (False, True, False))
+        y, saved = Conv2dBlock.forward(x, w, None)
+        gx2, gw2, gb2 = Conv2dBlock.backward(saved, np.ones_like(y), (False, True, False))
         assert gx2 is None and gb2 is None
         return gx, gw2, saved[0]
 
@@ -148,11 +148,11 @@ def test_backward_follows_the_forward_path(rng) -> None:
     w = rng.standard_normal((3, 16, 3, 3)).astype(np.float32)
     previous = K.use_numba(True)
     try:
-        y, saved = Conv2d.forward(x, w, None)
+        y, saved = Conv2dBlock.forward(x, w, None)
         K.use_numba(False)
-        gx, gw, _ = Conv2d.backward(saved, np.ones_like(y))
-        y_ref, saved_ref = Conv2d.forward(x, w, None)
-        gx_ref, gw_ref, _ = Conv2d.backward(saved_ref, np.ones_like(y))
+        gx, gw, _ = Conv2dBlock.backward(saved, np.ones_like(y))
+        y_ref, saved_ref = Conv2dBlock.forward(x, w, None)
+        gx_ref, gw_ref, _ = Conv2dBlock.backward(saved_ref, np.ones_like(y))
     finally:
         K.use_numba(previous)
     assert_close((y, gx, gw), (y_ref, gx_ref, gw_ref), np.float32)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnblocks.functional.conv import Conv2d
+from nnblocks.functional.conv import Conv2dBlock
 from nnblocks.kernels import depthwise
 from tests.kernels.conftest import both_paths, with_threads
 from tests.kernels.test_conv import assert_close, conv_both
@@ -48,8 +48,8 @@ def test_mobilenet_shape_takes_the_depthwise_path(rng) -> None:
     assert not depthwise.supported(x, w.astype(np.float64), 32)
 
     def run():
-        y, saved = Conv2d.forward(x, w, None, stride=2, padding=1, groups=32)
-        return saved[-1], y, *Conv2d.backward(saved, np.ones_like(y))
+        y, saved = Conv2dBlock.forward(x, w, None, stride=2, padding=1, groups=32)
+        return saved[-1], y, *Conv2dBlock.backward(saved, np.ones_like(y))
 
     (path, *compiled), (ref_path, *reference) = both_paths(run)
     assert path == ("depthwise",) and ref_path is None
@@ -65,10 +65,10 @@ def test_unbatched_conv1d_and_skipped_gradients(rng) -> None:
     w4 = rng.standard_normal((5, 1, 3, 3)).astype(np.float32)
 
     def run():
-        y, saved = Conv2d.forward(x4, w4, None, padding=1, groups=5,
+        y, saved = Conv2dBlock.forward(x4, w4, None, padding=1, groups=5,
                                   needs_input_grad=(True, False, False))
         assert saved[0] is None                                     # no padded copy kept
-        return Conv2d.backward(saved, np.ones_like(y))
+        return Conv2dBlock.backward(saved, np.ones_like(y))
 
     (gx, gw, gb), (gx_ref, gw_ref, gb_ref) = both_paths(run)
     assert gw is None and gb is None and gw_ref is None

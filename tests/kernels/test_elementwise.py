@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnblocks as nb
-from nnblocks.functional.activation import ReLU
+from nnblocks.functional.activation import ReLUBlock
 from nnblocks.kernels import elementwise
 from tests.kernels.conftest import both_paths, with_threads
 
@@ -24,8 +24,8 @@ def test_relu_is_identical(dtype, size, rng) -> None:
     gy[:3] = [np.inf, np.nan, -0.0]
 
     def run():
-        y, positive = ReLU.forward(x.reshape(-1, 1))
-        (gx,) = ReLU.backward(positive, gy.reshape(-1, 1))
+        y, positive = ReLUBlock.forward(x.reshape(-1, 1))
+        (gx,) = ReLUBlock.backward(positive, gy.reshape(-1, 1))
         return y, positive, gx
 
     with np.errstate(invalid="ignore"):                     # inf * 0 in the reference

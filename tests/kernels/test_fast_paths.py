@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnblocks.functional import loss
-from nnblocks.functional.linear import Linear
+from nnblocks.functional.linear import LinearBlock
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -17,8 +17,8 @@ def test_plain_cross_entropy_equals_the_general_path(dtype, reduction, rng, monk
     gy = np.ones(33, dtype) if reduction == "none" else np.asarray(0.5, dtype)
 
     def run():
-        y, saved = loss.CrossEntropy.forward(x, target, reduction=reduction)
-        return y, loss.CrossEntropy.backward(saved, gy)[0]
+        y, saved = loss.CrossEntropyBlock.forward(x, target, reduction=reduction)
+        return y, loss.CrossEntropyBlock.backward(saved, gy)[0]
 
     assert loss._plain_classes(x, target, None, 0.0, -100)
     fast = run()
@@ -45,10 +45,10 @@ def test_linear_skips_the_gradients_not_needed(rng) -> None:
     x = rng.standard_normal((5, 4)).astype(np.float32)
     w = rng.standard_normal((3, 4)).astype(np.float32)
     b = rng.standard_normal(3).astype(np.float32)
-    y, saved = Linear.forward(x, w, b)
+    y, saved = LinearBlock.forward(x, w, b)
     gy = np.ones_like(y)
-    full = Linear.backward(saved, gy)
-    first_layer = Linear.backward(saved, gy, (False, True, True))
+    full = LinearBlock.backward(saved, gy)
+    first_layer = LinearBlock.backward(saved, gy, (False, True, True))
     assert first_layer[0] is None
     np.testing.assert_array_equal(first_layer[1], full[1])
     np.testing.assert_array_equal(first_layer[2], full[2])

@@ -1,4 +1,4 @@
-"""The compiled LSTM step (nnblocks.kernels.lstm_cell) equals the NumPy reference of LSTMLayer
+"""The compiled LSTM step (nnblocks.kernels.lstm_cell) equals the NumPy reference of LSTMLayerBlock
 to a few ulps (the C library's tanh instead of NumPy's), forward and backward, both
 directions, with and without biases and incoming state gradients."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnblocks.functional.lstm import LSTMLayer
+from nnblocks.functional.lstm import LSTMLayerBlock
 from tests.kernels.conftest import both_paths
 
 
@@ -24,9 +24,9 @@ def test_lstm_layer_matches_numpy(dtype, tol, reverse, bias, rng) -> None:
     g_hn, g_cn = (rng.standard_normal((N, H)).astype(dtype) for _ in range(2))
 
     def run():
-        (y, hn, cn), saved = LSTMLayer.forward(x, h0, c0, w_ih, w_hh, *b, reverse=reverse)
+        (y, hn, cn), saved = LSTMLayerBlock.forward(x, h0, c0, w_ih, w_hh, *b, reverse=reverse)
         assert saved[-1] == (run.expect_compiled)
-        grads = LSTMLayer.backward(saved, (gy, g_hn, g_cn))
+        grads = LSTMLayerBlock.backward(saved, (gy, g_hn, g_cn))
         return (y, hn, cn, *grads)
 
     run.expect_compiled = True

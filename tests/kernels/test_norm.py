@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnblocks.functional.norm import BatchNorm
+from nnblocks.functional.norm import BatchNormBlock
 from tests.kernels.conftest import both_paths, with_threads
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -25,8 +25,8 @@ def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
     gvar = rng.standard_normal(c).astype(dtype)
 
     def run():
-        (y, mean, var), saved = BatchNorm.forward(x, w, b, eps=1e-3)
-        return (y, mean, var, *BatchNorm.backward(saved, (gy, gmean, gvar)))
+        (y, mean, var), saved = BatchNormBlock.forward(x, w, b, eps=1e-3)
+        return (y, mean, var, *BatchNormBlock.backward(saved, (gy, gmean, gvar)))
 
     compiled, reference = both_paths(run)
     for got, want in zip(compiled, reference):
@@ -43,7 +43,7 @@ def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
 def test_batch_norm_eval_bit_identical_to_numpy(shape, affine, rng) -> None:
     """The one-pass eval kernel does the reference's four operations in order: same bits,
     and the same gradients (x̂ recomputed in backward)."""
-    from nnblocks.functional.norm import BatchNormEval
+    from nnblocks.functional.norm import BatchNormEvalBlock
 
     c = shape[1]
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
@@ -54,8 +54,8 @@ def test_batch_norm_eval_bit_identical_to_numpy(shape, affine, rng) -> None:
     gy = rng.standard_normal(shape).astype(np.float32)
 
     def run():
-        y, saved = BatchNormEval.forward(x, mean, var, w, b, eps=1e-5)
-        return y, *BatchNormEval.backward(saved, gy)
+        y, saved = BatchNormEvalBlock.forward(x, mean, var, w, b, eps=1e-5)
+        return y, *BatchNormEvalBlock.backward(saved, gy)
 
     compiled, reference = both_paths(with_threads_2(run))
     for got, want in zip(compiled, reference):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnblocks.functional.pool import MaxPool1d, MaxPool2d
+from nnblocks.functional.pool import MaxPool1dBlock, MaxPool2dBlock
 from nnblocks.kernels import pool as kernel_pool
 from tests.kernels.conftest import both_paths
 
@@ -45,7 +45,7 @@ def test_max_pool_2x2_is_identical(seed, n, c, h, w, dtype, ties) -> None:
     if ties:                                            # few distinct values: many ties
         x = np.round(x)
     x = x.astype(dtype)
-    assert_identical(*pool_both(MaxPool2d, x, seed, kernel_size=2))
+    assert_identical(*pool_both(MaxPool2dBlock, x, seed, kernel_size=2))
 
 
 def test_nan_inf_and_zero_signs(rng) -> None:
@@ -53,7 +53,7 @@ def test_nan_inf_and_zero_signs(rng) -> None:
     x[0, 0, 0, :4] = [np.nan, 1.0, 2.0, np.nan]
     x[0, 1, :2, :2] = -np.inf
     x[1, 2, :2, :2] = [[-0.0, 0.0], [0.0, -0.0]]
-    compiled, reference = pool_both(MaxPool2d, x, 1, kernel_size=2)
+    compiled, reference = pool_both(MaxPool2dBlock, x, 1, kernel_size=2)
     np.testing.assert_array_equal(compiled[0], reference[0])          # NaN == NaN here
     np.testing.assert_array_equal(compiled[1], reference[1])
     assert np.isnan(compiled[0][0, 0, 0, :2]).all()
@@ -61,12 +61,12 @@ def test_nan_inf_and_zero_signs(rng) -> None:
 
 def test_ceil_mode_and_return_indices(rng) -> None:
     x = rng.standard_normal((2, 2, 7, 6)).astype(np.float32)
-    compiled, reference = pool_both(MaxPool2d, x, 2, kernel_size=2, return_indices=True)
+    compiled, reference = pool_both(MaxPool2dBlock, x, 2, kernel_size=2, return_indices=True)
     for a, b in zip(compiled[0], reference[0]):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(compiled[2], reference[2])
     # ceil mode on an odd size: the last window overhangs, so the reference path runs
-    y, _ = MaxPool2d.forward(x, kernel_size=2, ceil_mode=True)
+    y, _ = MaxPool2dBlock.forward(x, kernel_size=2, ceil_mode=True)
     assert y.shape == (2, 2, 4, 3)
 
 
@@ -79,11 +79,11 @@ def test_other_windows_use_the_reference(hyper, rng) -> None:
     win = pool_window(x.shape[2:], hyper["kernel_size"], hyper.get("stride"),
                       hyper.get("padding", 0), 1, False, "t")
     assert not kernel_pool.supported(x, win)
-    assert_identical(*pool_both(MaxPool2d, x, 3, **hyper))
+    assert_identical(*pool_both(MaxPool2dBlock, x, 3, **hyper))
 
 
 def test_max_pool_1d_and_unbatched(rng) -> None:
     x = rng.standard_normal((3, 10)).astype(np.float32)
-    assert_identical(*pool_both(MaxPool1d, x, 4, kernel_size=2))
+    assert_identical(*pool_both(MaxPool1dBlock, x, 4, kernel_size=2))
     x = rng.standard_normal((3, 6, 8)).astype(np.float32)               # unbatched 2-D
-    assert_identical(*pool_both(MaxPool2d, x, 5, kernel_size=2))
+    assert_identical(*pool_both(MaxPool2dBlock, x, 5, kernel_size=2))

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnblocks.functional.pool import MaxPool1d, MaxPool2d, pool_window
+from nnblocks.functional.pool import MaxPool1dBlock, MaxPool2dBlock, pool_window
 from nnblocks.kernels import pool_tiled
 from tests.kernels.test_pool import assert_identical, pool_both
 
@@ -26,7 +26,7 @@ def test_tiled_max_pool_is_identical(seed, n, c, h, w, kernel, dtype, ties) -> N
     x = x.astype(dtype)
     win = pool_window(x.shape[2:], kernel, None, 0, 1, False, "t")
     assert pool_tiled.supported(x, win)
-    assert_identical(*pool_both(MaxPool2d, x, seed, kernel_size=kernel))
+    assert_identical(*pool_both(MaxPool2dBlock, x, seed, kernel_size=kernel))
 
 
 def test_max_pool_1d_audio_shape_nan_and_inf(rng) -> None:
@@ -34,7 +34,7 @@ def test_max_pool_1d_audio_shape_nan_and_inf(rng) -> None:
     x[0, 0, :4] = [np.nan, 1.0, 2.0, np.nan]
     x[0, 1, 4:8] = -np.inf
     x[1, 2, 8:12] = [-0.0, 0.0, 0.0, -0.0]
-    (y, arg, gx), (y_ref, arg_ref, gx_ref) = pool_both(MaxPool1d, x, 1, kernel_size=4)
+    (y, arg, gx), (y_ref, arg_ref, gx_ref) = pool_both(MaxPool1dBlock, x, 1, kernel_size=4)
     np.testing.assert_array_equal(y, y_ref)                           # NaN == NaN here
     np.testing.assert_array_equal(arg, arg_ref)
     np.testing.assert_array_equal(gx, gx_ref)

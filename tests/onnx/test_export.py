@@ -63,7 +63,7 @@ def test_numpy_code_on_the_input_is_detected() -> None:
 def test_a_batch_dependent_shape_that_reshape_cannot_express_is_refused() -> None:
     import_onnx()
     model = Lambda(lambda self, x: x.reshape(x.shape[0] * 2, -1))
-    with pytest.raises(ValueError, match=r"Reshape: .*dynamic_batch=False"):
+    with pytest.raises(ValueError, match=r"ReshapeBlock: .*dynamic_batch=False"):
         nb.onnx.export(model, np.zeros((3, 2, 3), np.float32))
     proto = nb.onnx.export(model, np.zeros((3, 2, 3), np.float32), dynamic_batch=False)
     dims = proto.graph.input[0].type.tensor_type.shape.dim

@@ -11,33 +11,33 @@ from nnblocks.onnx.graph import OpContext
 from nnblocks.onnx.registry import converts
 
 
-@converts(act.Sigmoid)
+@converts(act.SigmoidBlock)
 def sigmoid(ctx: OpContext) -> str:
     return ctx.g.node("Sigmoid", [ctx.input(0)])
 
 
-@converts(act.Tanh)
+@converts(act.TanhBlock)
 def tanh(ctx: OpContext) -> str:
     return ctx.g.node("Tanh", [ctx.input(0)])
 
 
-@converts(act.ReLU)
+@converts(act.ReLUBlock)
 def relu(ctx: OpContext) -> str:
     return ctx.g.node("Relu", [ctx.input(0)])
 
 
-@converts(act.LeakyReLU)
+@converts(act.LeakyReLUBlock)
 def leaky_relu(ctx: OpContext) -> str:
     return ctx.g.node("LeakyRelu", [ctx.input(0)],
                       alpha=float(ctx.hyper.get("negative_slope", 0.01)))
 
 
-@converts(act.ELU)
+@converts(act.ELUBlock)
 def elu(ctx: OpContext) -> str:
     return ctx.g.node("Elu", [ctx.input(0)], alpha=float(ctx.hyper.get("alpha", 1.0)))
 
 
-@converts(act.Softplus)
+@converts(act.SoftplusBlock)
 def softplus(ctx: OpContext) -> str:
     r""":math:`y = x` where :math:`\beta x >` threshold, else
     :math:`\mathrm{Softplus}(\beta x) / \beta` (PyTorch's definition)."""
@@ -54,7 +54,7 @@ def softplus(ctx: OpContext) -> str:
     return g.node("Where", [linear, x, soft])
 
 
-@converts(act.GELU)
+@converts(act.GELUBlock)
 def gelu(ctx: OpContext) -> str:
     r"""Exact: :math:`x \cdot \tfrac12 (1 + \mathrm{erf}(x / \sqrt2))`; ``'tanh'``:
     :math:`\tfrac12 x (1 + \tanh(\sqrt{2/\pi} (x + 0.044715 x^3)))` (Hendrycks & Gimpel)."""
@@ -72,17 +72,17 @@ def gelu(ctx: OpContext) -> str:
     return g.node("Mul", [g.node("Mul", [x, half]), g.node("Add", [t, one])])
 
 
-@converts(act.Softmax)
+@converts(act.SoftmaxBlock)
 def softmax(ctx: OpContext) -> str:
     return ctx.g.node("Softmax", [ctx.input(0)], axis=int(ctx.hyper["dim"]))
 
 
-@converts(act.LogSoftmax)
+@converts(act.LogSoftmaxBlock)
 def log_softmax(ctx: OpContext) -> str:
     return ctx.g.node("LogSoftmax", [ctx.input(0)], axis=int(ctx.hyper["dim"]))
 
 
-@converts(act.Maxout)
+@converts(act.MaxoutBlock)
 def maxout(ctx: OpContext) -> str:
     """The maximum over the pieces axis: ``ReduceMax(keepdims=0)``."""
     return ctx.g.reduce("ReduceMax", ctx.input(0), [int(ctx.hyper.get("dim", -1))], False)

@@ -35,11 +35,11 @@ def _unbatch(ctx: OpContext, y: str, unbatched: bool) -> str:
     return ctx.g.squeeze(y, [0]) if unbatched else y
 
 
-@converts(conv_blocks.Conv1d, conv_blocks.Conv2d)
+@converts(conv_blocks.Conv1dBlock, conv_blocks.Conv2dBlock)
 def conv(ctx: OpContext) -> str:
     """``Conv`` with nnblocks' stride, padding (ints, ``'same'``, ``'valid'``), dilation and
     groups; the weight layout ``(O, C/groups, *k)`` is ONNX's."""
-    dims = 1 if ctx.op.block is conv_blocks.Conv1d else 2
+    dims = 1 if ctx.op.block is conv_blocks.Conv1dBlock else 2
     kernel = ctx.shape(1)[2:]
     who = ctx.name
     strides = as_tuple(ctx.hyper.get("stride", 1), dims, "stride", who)
@@ -60,12 +60,12 @@ def patch_kernel(channels: int, kernel: tuple[int, ...], dtype: np.dtype) -> np.
     return eye.reshape(channels * size, channels, *kernel)
 
 
-@converts(local.LocallyConnected1d, local.LocallyConnected2d)
+@converts(local.LocallyConnected1dBlock, local.LocallyConnected2dBlock)
 def locally_connected(ctx: OpContext) -> str:
     r""":math:`y[n, o, l] = b[o, l] + \sum_k W[l, o, k]\, X[n, k, l]` with the patches
     :math:`X` from a one-hot ``Conv`` (see the module docstring)."""
     g = ctx.g
-    dims = 1 if ctx.op.block is local.LocallyConnected1d else 2
+    dims = 1 if ctx.op.block is local.LocallyConnected1dBlock else 2
     w_shape = ctx.shape(1)                        # (*L_o, O, C, *k)
     out_pos, (c_out, c_in), kernel = w_shape[:dims], w_shape[dims:dims + 2], w_shape[dims + 2:]
     who = ctx.name

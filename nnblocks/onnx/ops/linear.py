@@ -7,12 +7,12 @@ is folded by any runtime, and :func:`nnblocks.onnx.load_weights` can read them b
 
 from __future__ import annotations
 
-from nnblocks.functional.linear import Linear, MaxoutLinear, Perceptron
+from nnblocks.functional.linear import LinearBlock, MaxoutLinearBlock, PerceptronBlock
 from nnblocks.onnx.graph import OpContext
 from nnblocks.onnx.registry import converts
 
 
-@converts(Linear)
+@converts(LinearBlock)
 def linear(ctx: OpContext) -> str:
     r""":math:`y = x W^\top + b`: ``Gemm(transB=1)`` for ``(N, in)`` inputs, else
     ``MatMul(x, Transpose(W)) + b``."""
@@ -24,7 +24,7 @@ def linear(ctx: OpContext) -> str:
     return y if b is None else g.node("Add", [y, b])
 
 
-@converts(MaxoutLinear)
+@converts(MaxoutLinearBlock)
 def maxout_linear(ctx: OpContext) -> str:
     r""":math:`y_o = \max_j (w_{oj}^\top x + b_{oj})`: the ``out·k`` affine maps as one MatMul
     with the weight reshaped to ``(out·k, in)``, then Reshape ``(*, out, k)`` and ReduceMax over
@@ -42,7 +42,7 @@ def maxout_linear(ctx: OpContext) -> str:
     return g.reduce("ReduceMax", z, [-1], False)                        # (*, out)
 
 
-@converts(Perceptron)
+@converts(PerceptronBlock)
 def perceptron(ctx: OpContext) -> str:
     """+1 where ``x·w + b > threshold``, else -1."""
     g = ctx.g

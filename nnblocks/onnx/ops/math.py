@@ -11,13 +11,14 @@ import numpy as np
 
 from nnblocks.functional import compare, reduce
 from nnblocks.functional import math as m
-from nnblocks.functional.dropout import Dropout
+from nnblocks.functional.dropout import DropoutBlock
 from nnblocks.onnx.graph import OpContext
 from nnblocks.onnx.registry import converts
 
-_BINARY = {m.Add: "Add", m.Sub: "Sub", m.Mul: "Mul", m.Div: "Div", m.Pow: "Pow",
-           m.Maximum: "Max", m.Minimum: "Min", m.MatMul: "MatMul"}
-_UNARY = {m.Neg: "Neg", m.Exp: "Exp", m.Log: "Log", m.Sqrt: "Sqrt", m.Abs: "Abs"}
+_BINARY = {m.AddBlock: "Add", m.SubBlock: "Sub", m.MulBlock: "Mul", m.DivBlock: "Div",
+           m.PowBlock: "Pow", m.MaximumBlock: "Max", m.MinimumBlock: "Min", m.MatMulBlock: "MatMul"}
+_UNARY = {m.NegBlock: "Neg", m.ExpBlock: "Exp", m.LogBlock: "Log", m.SqrtBlock: "Sqrt",
+          m.AbsBlock: "Abs"}
 _COMPARE = {"eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
             "ge": "GreaterOrEqual"}
 
@@ -33,7 +34,7 @@ def unary(ctx: OpContext) -> str:
     return ctx.g.node(_UNARY[ctx.op.block], [ctx.input_as(0, ctx.out_array().dtype)])
 
 
-@converts(m.Clip)
+@converts(m.ClipBlock)
 def clip(ctx: OpContext) -> str:
     g = ctx.g
     dtype = ctx.out_array().dtype
@@ -42,14 +43,14 @@ def clip(ctx: OpContext) -> str:
     return g.node("Clip", [ctx.input_as(0, dtype), *bounds])
 
 
-@converts(m.Where)
+@converts(m.WhereBlock)
 def where(ctx: OpContext) -> str:
     dtype = ctx.out_array().dtype
     return ctx.g.node("Where", [ctx.input_as(0, np.bool_), ctx.input_as(1, dtype),
                                 ctx.input_as(2, dtype)])
 
 
-@converts(compare.Compare)
+@converts(compare.CompareBlock)
 def compare_op(ctx: OpContext) -> str:
     dtype = np.result_type(ctx.array(0), ctx.array(1))
     a, b = ctx.input_as(0, dtype), ctx.input_as(1, dtype)
@@ -69,8 +70,8 @@ def reduced_axes(ctx: OpContext) -> list[int]:
     return sorted({int(d) % ndim for d in dims}) if ndim else []
 
 
-_REDUCE = {reduce.Sum: "ReduceSum", reduce.Mean: "ReduceMean", reduce.Max: "ReduceMax",
-           reduce.Min: "ReduceMin"}
+_REDUCE = {reduce.SumBlock: "ReduceSum", reduce.MeanBlock: "ReduceMean",
+           reduce.MaxBlock: "ReduceMax", reduce.MinBlock: "ReduceMin"}
 
 
 @converts(*_REDUCE)
@@ -82,7 +83,7 @@ def reduction(ctx: OpContext) -> str:
                         bool(ctx.hyper.get("keepdim", False)))
 
 
-@converts(reduce.Var)
+@converts(reduce.VarBlock)
 def var(ctx: OpContext) -> str:
     r""":math:`\frac{1}{n - c} \sum (x - \bar x)^2` over the axes (``c`` the correction)."""
     g = ctx.g
@@ -103,7 +104,7 @@ def var(ctx: OpContext) -> str:
     return g.node("Div", [total, g.scalar(divisor, ctx.dtype(0))])
 
 
-@converts(Dropout)
+@converts(DropoutBlock)
 def dropout_op(ctx: OpContext) -> str:
     """Inference: the identity (nn.Dropout applies no block in eval mode; a dropout block
     traced anyway, ``F.dropout(training=True)``, is exported as at inference, like PyTorch)."""

@@ -35,7 +35,7 @@ def _channel_affine(ctx: OpContext, y: str, weight: int, bias: int) -> str:
     return y
 
 
-@converts(norm.BatchNormEval)
+@converts(norm.BatchNormEvalBlock)
 def batch_norm_eval(ctx: OpContext) -> str:
     """Inputs ``(x, running_mean, running_var, weight, bias)``."""
     return ctx.g.node(
@@ -46,7 +46,7 @@ def batch_norm_eval(ctx: OpContext) -> str:
     )
 
 
-@converts(norm.BatchNorm)
+@converts(norm.BatchNormBlock)
 def batch_norm(ctx: OpContext) -> list[str]:
     r"""Batch statistics (a BatchNorm without running statistics, in eval mode too):
     :math:`\mu, \sigma^2` over all axes but the channels (biased variance); outputs
@@ -63,7 +63,7 @@ def batch_norm(ctx: OpContext) -> list[str]:
     return [y, g.reshape(mean, [-1]), g.reshape(var, [-1])]
 
 
-@converts(norm.GroupNorm)
+@converts(norm.GroupNormBlock)
 def group_norm(ctx: OpContext) -> str:
     g = ctx.g
     x = ctx.input(0)
@@ -78,7 +78,7 @@ def group_norm(ctx: OpContext) -> str:
     return _channel_affine(ctx, y, 1, 2)
 
 
-@converts(norm.LayerNorm)
+@converts(norm.LayerNormBlock)
 def layer_norm(ctx: OpContext) -> str:
     """``LayerNormalization`` over the last ``len(normalized_shape)`` axes."""
     shape = tuple(ctx.hyper["normalized_shape"])

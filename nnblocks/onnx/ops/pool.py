@@ -20,9 +20,10 @@ from nnblocks.onnx.graph import OpContext
 from nnblocks.onnx.ops.conv import batched_input
 from nnblocks.onnx.registry import converts
 
-_DIMS = {pool.MaxPool1d: 1, pool.MaxPool2d: 2, pool.AvgPool1d: 1, pool.AvgPool2d: 2,
-         adaptive.AdaptiveAvgPool1d: 1, adaptive.AdaptiveAvgPool2d: 2,
-         adaptive.AdaptiveMaxPool1d: 1, adaptive.AdaptiveMaxPool2d: 2}
+_DIMS = {pool.MaxPool1dBlock: 1, pool.MaxPool2dBlock: 2,
+         pool.AvgPool1dBlock: 1, pool.AvgPool2dBlock: 2,
+         adaptive.AdaptiveAvgPool1dBlock: 1, adaptive.AdaptiveAvgPool2dBlock: 2,
+         adaptive.AdaptiveMaxPool1dBlock: 1, adaptive.AdaptiveMaxPool2dBlock: 2}
 
 
 def _window(ctx: OpContext, dims: int, dilation: object = 1) -> tuple[list, list, list, list,
@@ -59,7 +60,7 @@ def _padded(ctx: OpContext, kernel: list, pads: list, value: float) -> tuple[str
     return x, [0] * 2 * dims, unbatched
 
 
-@converts(pool.MaxPool1d, pool.MaxPool2d)
+@converts(pool.MaxPool1dBlock, pool.MaxPool2dBlock)
 def max_pool(ctx: OpContext) -> str:
     _no_indices(ctx)
     dims = _DIMS[ctx.op.block]
@@ -70,7 +71,7 @@ def max_pool(ctx: OpContext) -> str:
     return ctx.g.squeeze(y, [0]) if unbatched else y
 
 
-@converts(pool.AvgPool1d, pool.AvgPool2d)
+@converts(pool.AvgPool1dBlock, pool.AvgPool2dBlock)
 def avg_pool(ctx: OpContext) -> str:
     g = ctx.g
     dims = _DIMS[ctx.op.block]
@@ -94,7 +95,7 @@ def avg_pool(ctx: OpContext) -> str:
     return g.node("Mul", [y, g.initializer(factor)])
 
 
-@converts(adaptive.AdaptiveAvgPool1d, adaptive.AdaptiveAvgPool2d)
+@converts(adaptive.AdaptiveAvgPool1dBlock, adaptive.AdaptiveAvgPool2dBlock)
 def adaptive_avg_pool(ctx: OpContext) -> str:
     """``A x B^T`` over the last two axes (the last axis only in 1-D), ``A (H_o, H)`` and
     ``B (W_o, W)`` the bin matrices of each axis."""
@@ -113,7 +114,7 @@ def adaptive_avg_pool(ctx: OpContext) -> str:
     return y if y != ctx.input(0) else g.node("Identity", [y])
 
 
-@converts(adaptive.AdaptiveMaxPool1d, adaptive.AdaptiveMaxPool2d)
+@converts(adaptive.AdaptiveMaxPool1dBlock, adaptive.AdaptiveMaxPool2dBlock)
 def adaptive_max_pool(ctx: OpContext) -> str:
     """Per axis, ReduceMax over each bin ``[floor(i n/m), ceil((i+1) n/m))``, concatenated."""
     _no_indices(ctx)

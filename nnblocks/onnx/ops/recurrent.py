@@ -69,20 +69,20 @@ def _recurrent(ctx: OpContext, op_type: str, first_weight: int, gates: int,
     return [y] + [g.squeeze(s, [0]) for s in outs[1:]]                           # (N, H)
 
 
-@converts(rnn.RNNLayer)
+@converts(rnn.RNNLayerBlock)
 def rnn_layer(ctx: OpContext) -> list[str]:
     """Inputs ``(x, h0, w_ih, w_hh, b_ih, b_hh)``; outputs ``(y, h_n)``."""
     act = "Relu" if ctx.hyper.get("nonlinearity", "tanh") == "relu" else "Tanh"
     return _recurrent(ctx, "RNN", 2, 1, (0,), (1,), activations=[act])
 
 
-@converts(lstm.LSTMLayer)
+@converts(lstm.LSTMLayerBlock)
 def lstm_layer(ctx: OpContext) -> list[str]:
     """Inputs ``(x, h0, c0, w_ih, w_hh, b_ih, b_hh)``; outputs ``(y, h_n, c_n)``."""
     return _recurrent(ctx, "LSTM", 3, 4, LSTM_ORDER, (1, 2))
 
 
-@converts(gru.GRULayer)
+@converts(gru.GRULayerBlock)
 def gru_layer(ctx: OpContext) -> list[str]:
     """Inputs ``(x, h0, w_ih, w_hh, b_ih, b_hh)``; outputs ``(y, h_n)``."""
     return _recurrent(ctx, "GRU", 2, 3, GRU_ORDER, (1,), linear_before_reset=1)

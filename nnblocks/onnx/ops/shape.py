@@ -26,7 +26,7 @@ def _partner_shape(ctx: OpContext) -> tuple[int, ...] | None:
     return np.shape(getattr(partner.inputs[0], "data", partner.inputs[0]))
 
 
-@converts(sh.Reshape, batch_hypers=("shape",))
+@converts(sh.ReshapeBlock, batch_hypers=("shape",))
 def reshape(ctx: OpContext) -> str:
     target = [int(s) for s in ctx.hyper["shape"]]
     changed = ctx.varying("shape")
@@ -50,13 +50,13 @@ def reshape(ctx: OpContext) -> str:
     return ctx.g.reshape(ctx.input(0), target)
 
 
-@converts(sh.Permute)
+@converts(sh.PermuteBlock)
 def permute(ctx: OpContext) -> str:
     ndim = ctx.ndim(0)
     return ctx.g.transpose(ctx.input(0), [int(d) % ndim for d in ctx.hyper["dims"]])
 
 
-@converts(sh.Expand, batch_hypers=("shape",))
+@converts(sh.ExpandBlock, batch_hypers=("shape",))
 def expand(ctx: OpContext) -> str:
     """ONNX Expand broadcasts both ways, so a 1 keeps the input's size (-1 in PyTorch, and the
     batch axis with a dynamic batch)."""
@@ -81,7 +81,7 @@ def _squeezed(shape: tuple[int, ...], dim: Any) -> list[int]:
     return sorted({int(d) % ndim for d in dims if shape[int(d) % ndim] == 1}) if ndim else []
 
 
-@converts(sh.Squeeze)
+@converts(sh.SqueezeBlock)
 def squeeze(ctx: OpContext) -> str:
     axes = _squeezed(ctx.shape(0), ctx.hyper.get("dim"))
     other = _partner_shape(ctx)
@@ -93,7 +93,7 @@ def squeeze(ctx: OpContext) -> str:
     return ctx.g.squeeze(ctx.input(0), axes)
 
 
-@converts(sh.Unsqueeze)
+@converts(sh.UnsqueezeBlock)
 def unsqueeze(ctx: OpContext) -> str:
     dim = int(ctx.hyper["dim"])
     return ctx.g.unsqueeze(ctx.input(0), [dim % (ctx.ndim(0) + 1)])
@@ -104,20 +104,20 @@ def _all_inputs(ctx: OpContext) -> list[str]:
     return [ctx.input_as(i, dtype) for i in range(len(ctx.op.inputs))]
 
 
-@converts(sh.Concatenate)
+@converts(sh.ConcatenateBlock)
 def concatenate(ctx: OpContext) -> str:
     axis = int(ctx.hyper.get("dim", 0)) % ctx.out_array().ndim
     return ctx.g.node("Concat", _all_inputs(ctx), axis=axis)
 
 
-@converts(sh.Stack)
+@converts(sh.StackBlock)
 def stack(ctx: OpContext) -> str:
     axis = int(ctx.hyper.get("dim", 0)) % ctx.out_array().ndim
     parts = [ctx.g.unsqueeze(x, [axis]) for x in _all_inputs(ctx)]
     return ctx.g.node("Concat", parts, axis=axis)
 
 
-@converts(sh.Split)
+@converts(sh.SplitBlock)
 def split(ctx: OpContext) -> list[str]:
     sizes = [int(s) for s in ctx.hyper["sizes"]]
     axis = int(ctx.hyper.get("dim", 0)) % ctx.ndim(0)
@@ -125,7 +125,7 @@ def split(ctx: OpContext) -> list[str]:
     return [outs] if len(sizes) == 1 else outs
 
 
-@converts(sh.Pad)
+@converts(sh.PadBlock)
 def pad(ctx: OpContext) -> str:
     """PyTorch's ``pad`` lists (before, after) from the last axis backwards; ONNX lists all
     befores then all afters, from the first axis."""
@@ -147,7 +147,7 @@ def _expand_index(index: Any, ndim: int, who: OpContext) -> list[Any]:
     return items
 
 
-@converts(sh.GetItem)
+@converts(sh.GetItemBlock)
 def getitem(ctx: OpContext) -> str:
     """Slices become Slice (Python's bounds: ONNX clamps as Python does), integers a Gather of
     a scalar (removing the axis), None an Unsqueeze, one integer array a Gather."""
