@@ -13,7 +13,7 @@ TOL = {np.float32: 1e-5, np.float64: 1e-12}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (9, 3), (4, 5, 6)])
+@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (9, 3), (4, 5, 6), (64, 300), (5, 7, 1)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
     x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
