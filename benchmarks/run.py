@@ -20,9 +20,11 @@ import importlib.util
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -359,10 +361,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM: unwind like Ctrl-C, so ``--busy`` loops and workers are stopped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     t0 = time.monotonic()
-    results = run(args)
+    try:
+        results = run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     results["meta"]["wall_s"] = round(time.monotonic() - t0, 1)
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     print("\n".join(report.header(results)))

@@ -136,6 +136,12 @@ class Worker:
 
             torch.set_num_threads(int(threads))           # OMP_NUM_THREADS is set as well
         self.fw.module()                                    # import the framework now
+        if framework == "nnblocks":
+            import nnblocks.kernels
+
+            # what `nnblocks train` and fit() do; in every worker (it used to be called only
+            # by the ``info`` command, i.e. in the first worker of a thread setting)
+            nnblocks.kernels.pad_heap()
         warm_up_runtime(self.fw)                            # its runtime memory is not a case's
         self.state: dict[str, Any] | None = None
 
