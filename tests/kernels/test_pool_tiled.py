@@ -46,3 +46,20 @@ def test_overlapping_or_padded_windows_are_not_tiled(rng) -> None:
     for hyper in [(3, 2, 1), (2, 1, 0), (3, 3, 1)]:
         win = pool_window(x.shape[2:], hyper[0], hyper[1], hyper[2], 1, False, "t")
         assert not pool_tiled.supported(x, win)
+
+
+def test_tiny_work_stays_in_the_caller_and_large_work_is_shared(rng) -> None:
+    """Below PARALLEL_MIN elements one item (no thread hand-off, batch-1 inference); above,
+    several items; the results are the same bits whatever the thread count."""
+    from nnblocks.kernels import pool as pool_2x2
+    from tests.kernels.conftest import with_threads
+
+    assert with_threads(2, lambda: pool_tiled._items(32, 32 * 1024))[0] == 1
+    assert with_threads(2, lambda: pool_2x2._planes(32, 32 * 1024))[0] == 1
+    assert with_threads(2, lambda: pool_tiled._items(32, 1 << 18))[0] > 1
+    x = rng.standard_normal((4, 8, 64, 66)).astype(np.float32)      # 135,168 elements
+    for kernel in (2, 3):
+        one = with_threads(1, lambda: pool_both(MaxPool2dBlock, x, 7, kernel_size=kernel)[0])
+        two = with_threads(2, lambda: pool_both(MaxPool2dBlock, x, 7, kernel_size=kernel)[0])
+        for a, b in zip(one, two):
+            np.testing.assert_array_equal(a, b)
