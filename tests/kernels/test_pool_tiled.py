@@ -59,7 +59,9 @@ def test_tiny_work_stays_in_the_caller_and_large_work_is_shared(rng) -> None:
     assert with_threads(2, lambda: pool_tiled._items(32, 1 << 18))[0] > 1
     x = rng.standard_normal((4, 8, 64, 66)).astype(np.float32)      # 135,168 elements
     for kernel in (2, 3):
-        one = with_threads(1, lambda: pool_both(MaxPool2dBlock, x, 7, kernel_size=kernel)[0])
-        two = with_threads(2, lambda: pool_both(MaxPool2dBlock, x, 7, kernel_size=kernel)[0])
+        def run(k=kernel):
+            return pool_both(MaxPool2dBlock, x, 7, kernel_size=k)[0]
+
+        one, two = with_threads(1, run), with_threads(2, run)
         for a, b in zip(one, two):
             np.testing.assert_array_equal(a, b)
