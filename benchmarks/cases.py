@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.wide_cases import WIDE_NEEDS, build_wide_model, poly_step, wide_data
+
 #: (batch, image side) of case 7; one axis at a time around case 2 (batch 64, 28×28)
 SWEEP_POINTS = ((16, 28), (64, 28), (256, 28), (64, 56), (64, 112))
 #: the full batch × image grid (``--sweep grid``): 9 points, the largest 64× case 2's work
@@ -36,7 +38,8 @@ class Case:
     """One benchmark: a model, a batch and what one timed step does.
 
     ``kind`` is ``"train"`` (zero_grad, forward, loss, backward, optimizer step), ``"infer"``
-    (forward under no_grad in eval mode) or ``"ops"`` (case 6: a chain of tiny ops + backward).
+    (forward under no_grad in eval mode), ``"ops"`` (case 6: a chain of tiny ops + backward) or
+    ``"loop"`` (case 18: a hand-written training loop of tiny tensor ops, one iteration a step).
     """
 
     key: str
@@ -55,7 +58,7 @@ class Case:
 
     @property
     def unit(self) -> str:
-        return "ops" if self.kind == "ops" else "samples"
+        return {"ops": "ops", "loop": "steps"}.get(self.kind, "samples")
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -68,13 +71,14 @@ class Case:
                        "nn.MaxPool2d", "nn.Flatten", "nn.Linear"),
             "rnn": ("nn.RNN", "nn.Linear"),
             "ops": (),
+            **WIDE_NEEDS,
         }[self.model]
         if self.kind == "train":
             layers += ("nn.CrossEntropyLoss", f"optim.{_OPTIMIZERS[self.optimizer]}")
         return layers
 
 
-_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", None: ""}
+_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", None: ""}
 
 
 def sweep_case(batch: int, image: int) -> Case:
@@ -89,6 +93,22 @@ CASES: tuple[Case, ...] = (
     Case("rnn", 4, "tanh RNN T50 h128, Adam", "train", "rnn", 32, "adam"),
     Case("cnn_infer", 5, "CNN inference", "infer", "cnn", 256),
     Case("ops", 6, f"{OPS_CHAIN:,} chained add/mul (16 el.) + backward", "ops", "ops", 1),
+    # issue 12: the shapes users bring (models in benchmarks/wide_cases.py)
+    Case("vgg", 8, "VGG 3x3 convs + BN, 3x32x32, SGD momentum", "train", "vgg", 128, "sgd"),
+    Case("vgg_infer", 9, "VGG inference", "infer", "vgg", 512),
+    Case("vgg_b1", 10, "VGG inference, latency", "infer", "vgg", 1),
+    Case("mobilenet", 11, "MobileNet depthwise s2 + pointwise, Adam", "train", "mobilenet", 64,
+         "adam"),
+    Case("pointwise", 12, "1x1 convs 64-128-128 on 16x16, Adam", "train", "pointwise", 64,
+         "adam"),
+    Case("conv1d", 13, "Conv1d k80 s4 on 16,000 samples, Adam", "train", "conv1d", 16, "adam"),
+    Case("lstm", 14, "LSTM T100 h256, Adam", "train", "lstm", 64, "adam"),
+    Case("gru_bi", 15, "GRU 2 layers bidir. T50 h128, Adam", "train", "gru_bi", 64, "adam"),
+    Case("char_lm", 16, "char LSTM LM h512 V96, loss at 64 steps, Adam", "train", "char_lm",
+         32, "adam"),
+    Case("wide_mlp", 17, "MLP 3072-1024-1024-10 + BN1d + Dropout, AdamW", "train", "wide_mlp",
+         256, "adamw"),
+    Case("poly", 18, "tutorial loop: polynomial fit by hand (~100 tiny ops)", "loop", "poly", 1),
 )
 
 
@@ -204,6 +224,8 @@ def build_model(fw: Framework, case: Case) -> Any:
         return _cnn(nn, case.image, case.model == "cnn_bn")
     if case.model == "rnn":
         return _rnn(nn)
+    if case.model in WIDE_NEEDS:
+        return build_wide_model(nn, case.model)
     raise ValueError(f"case {case.key} has no model")
 
 
@@ -216,6 +238,8 @@ def make_data(case: Case, seed: int = 0) -> dict[str, np.ndarray]:
             "a": rng.uniform(0.99, 1.01, OPS_SIZE).astype(np.float32),   # stays finite
             "b": rng.standard_normal(OPS_SIZE, dtype=np.float32) * np.float32(0.01),
         }
+    if case.model in WIDE_NEEDS:
+        return wide_data(case.model, case.batch, rng)
     if case.model == "mlp":
         shape = (case.batch, 784)
     elif case.model == "rnn":
@@ -231,11 +255,15 @@ def make_data(case: Case, seed: int = 0) -> dict[str, np.ndarray]:
 def make_optimizer(fw: Framework, case: Case, model: Any) -> Any:
     if case.optimizer == "sgd":
         return fw.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if case.optimizer == "adamw":
+        return fw.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
     return fw.optim.Adam(model.parameters(), lr=1e-3)
 
 
 def make_step(fw: Framework, case: Case, model: Any, data: dict[str, np.ndarray]) -> Callable:
     """A function running one timed step and returning its loss (or output) tensor."""
+    if case.kind == "loop":
+        return poly_step(fw, data)
     if case.kind == "ops":
         x = fw.tensor(data["x"], requires_grad=True)
         a = fw.tensor(data["a"])
@@ -316,5 +344,5 @@ def warm_up_runtime(fw: Framework) -> None:
 def setup(fw: Framework, case: Case, seed: int = 0) -> tuple[Any, Callable]:
     """``(model, step)`` for the case in ``fw``; the model is None for case 6."""
     fw.seed(seed)
-    model = None if case.kind == "ops" else build_model(fw, case)
+    model = None if case.kind in ("ops", "loop") else build_model(fw, case)
     return model, make_step(fw, case, model, make_data(case, seed))

@@ -112,6 +112,9 @@ def header(results: dict[str, Any]) -> list[str]:
             compiled = info.get("compiled", "?")
             lines.append(f"[{key}] nnblocks {info.get('version')} on numpy {info['numpy']}: "
                          f"{_pools_line(info['pools'])}; compiled path: {compiled}")
+    if meta.get("busy"):
+        lines.append(f"--busy {meta['busy']}: {meta['busy']} single-thread busy-loop "
+                     "process(es) ran during the timing (rows marked +busy)")
     if "OPENBLAS_CORETYPE" in m["env"]:
         lines.append(f"WARNING: OPENBLAS_CORETYPE={m['env']['OPENBLAS_CORETYPE']} is set: "
                      "it slowed skinny GEMMs by 10-60% on the benchmark machine")
@@ -119,7 +122,8 @@ def header(results: dict[str, Any]) -> list[str]:
         f"{'QUICK run (not for comparison): ' if s['quick'] else ''}warm-up {s['warmup']}, "
         f"{s['repeats']} repeats x {s['steps']} steps per framework, repeats interleaved; "
         "ms = median per step (train: zero_grad + forward + loss + backward + optimizer step); "
-        "±x% = half the interquartile range; MiB = peak RSS while the case ran minus RSS "
+        "±x% = half the interquartile range; GEMM % = share of nnblocks' step in matrix "
+        "products (sampled); MiB = peak RSS while the case ran minus RSS "
         "before it built its model, each framework in its own process")
     if s["quick"]:
         lines.append("quick: one worker per framework runs every case, so MiB after the "
@@ -152,6 +156,13 @@ def _num(r: dict[str, Any] | None, key: str, fmt: str) -> str:
     return format(r[key], fmt)
 
 
+def _share(r: dict[str, Any] | None) -> str:
+    """nnblocks' GEMM share of the step in percent (:mod:`benchmarks.gemm_share`)."""
+    if r is None or r.get("gemm_share") is None:
+        return "—"
+    return f"{100 * r['gemm_share']:.0f}"
+
+
 def _ratio(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
@@ -159,19 +170,19 @@ def _ratio(x: float | None) -> str:
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table (readable in a terminal, pastes into the README)."""
     cols = ["#", "case", "threads", "nnblocks ms", "PyTorch ms", "ratio", "nnblocks /s",
-            "PyTorch /s", "nnblocks MiB", "PyTorch MiB", "mem ratio"]
+            "PyTorch /s", "nnblocks MiB", "PyTorch MiB", "mem ratio", "nnblocks GEMM %"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in results["rows"]:
         nb = row["frameworks"].get("nnblocks")
         pt = row["frameworks"].get("pytorch")
-        unit = "ops" if row["unit"] == "ops" else ""
+        unit = row["unit"] if row["unit"] in ("ops", "steps") else ""
         title = row["title"] + ("" if unit else f" (b{row['batch']})")
         cells = [str(row["number"]), title, row["threads"],
                  _cell_ms(nb), _cell_ms(pt), _ratio(row.get("ratio")),
                  _num(nb, "items_per_s", ",.0f") + (f" {unit}" if unit and nb else ""),
                  _num(pt, "items_per_s", ",.0f") + (f" {unit}" if unit and pt else ""),
                  _num(nb, "peak_mib", ".1f"), _num(pt, "peak_mib", ".1f"),
-                 _ratio(row.get("mem_ratio"))]
+                 _ratio(row.get("mem_ratio")), _share(nb)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines + _notes(results))
 

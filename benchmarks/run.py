@@ -20,9 +20,11 @@ import importlib.util
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import report  # noqa: E402
+from benchmarks.busy import BusyLoops  # noqa: E402
 from benchmarks.cases import (  # noqa: E402
     CASES,
     QUICK_SWEEP,
@@ -58,13 +61,15 @@ class Plan:
     repeats: int
     quick: bool
     timeout_s: float
-    budget_ms: float = 400.0           # --quick: timed work per framework and case
+    budget_ms: float = 400.0           # timed work per framework and case (quick: 400 ms)
+    min_steps: int = 2                 # per repeat, whatever the budget
+    gemm_s: float = 0.0                # seconds of GEMM-share sampling per case (0: off)
 
     def steps_for(self, step_ms: float) -> int:
-        if not self.quick:
-            return self.steps
+        """``--steps``, fewer when ``repeats × steps`` would exceed the budget (never fewer
+        than ``min_steps``): a full run stays bounded in time whatever the cases cost."""
         fit = int(self.budget_ms / (self.repeats * max(step_ms, 1e-3)))
-        return max(2, min(self.steps, fit))
+        return max(min(self.min_steps, self.steps), min(self.steps, fit))
 
 
 class WorkerError(RuntimeError):
@@ -169,6 +174,11 @@ def run_case(case: Case, threads: str, workers: dict[str, WorkerProcess],
     for fw in running:
         if res[fw]["status"] == "ok":
             try:
+                if fw == "nnblocks" and plan.gemm_s > 0:
+                    share = workers[fw].request({"cmd": "gemm_share", "seconds": plan.gemm_s},
+                                                plan.timeout_s)
+                    res[fw]["gemm_share"] = share["share"]
+                    res[fw]["gemm_samples"] = share["samples"]
                 reply = workers[fw].request({"cmd": "teardown"}, plan.timeout_s)
             except WorkerError as exc:
                 res[fw] = {"status": "error", "reason": str(exc)}
@@ -189,7 +199,7 @@ def run_case(case: Case, threads: str, workers: dict[str, WorkerProcess],
 
 # ---------------------------------------------------------------------- the whole run
 def select_cases(spec: str, quick: bool, sweep: str) -> list[Case]:
-    """Cases from ``--cases``: numbers 1-7, keys (``cnn_bn``, ``sweep_b64_i56``) or ``all``."""
+    """Cases from ``--cases``: numbers 1-18, keys (``cnn_bn``, ``sweep_b64_i56``) or ``all``."""
     points = QUICK_SWEEP if quick else (SWEEP_GRID if sweep == "grid" else SWEEP_POINTS)
     cases: list[Case] = []
     for token in spec.replace(" ", "").split(","):
@@ -199,8 +209,9 @@ def select_cases(spec: str, quick: bool, sweep: str) -> list[Case]:
             cases += [sweep_case(b, s) for b, s in points]
         elif token.isdigit():
             cases += [c for c in CASES if c.number == int(token)]
-            if not 1 <= int(token) <= 7:
-                raise SystemExit(f"run.py: no case number {token}; cases are 1-7")
+            if not 1 <= int(token) <= max(c.number for c in CASES):
+                raise SystemExit(f"run.py: no case number {token}; cases are 1-"
+                                 f"{max(c.number for c in CASES)}")
         else:
             try:
                 cases.append(find_case(token))
@@ -252,7 +263,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print("PyTorch is not installed: timing nnblocks alone", file=sys.stderr)
         frameworks.remove("pytorch")
     plan = Plan(warmup=args.warmup, steps=args.steps, repeats=args.repeats, quick=args.quick,
-                timeout_s=args.timeout)
+                timeout_s=args.timeout, budget_ms=args.budget * 1e3,
+                min_steps=2 if args.quick else 5, gemm_s=args.gemm_seconds)
     meta: dict[str, Any] = {"machine": report.machine_info(), "load_start": os.getloadavg(),
                             "free_cores_start": report.free_cores(),
                             "workers": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -261,6 +273,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # --quick: case 7's model is case 2's, and each check costs a few steps
         parity = run_parity([c for c in cases if not (args.quick and c.number == 7)])
     rows = []
+    with BusyLoops(args.busy):
+        run_settings(args, cases, frameworks, plan, meta, rows)
+    meta["busy"] = args.busy
+    meta["load_end"] = os.getloadavg()
+    meta["free_cores_end"] = report.free_cores()
+    settings = {"quick": args.quick, "warmup": args.warmup, "repeats": args.repeats,
+                "steps": f"≤ {args.steps}, ≤ {args.budget:g} s per framework and case",
+                "threads": args.threads, "frameworks": frameworks, "busy": args.busy}
+    return {"meta": meta, "settings": settings, "parity": parity, "rows": rows}
+
+
+def run_settings(args: argparse.Namespace, cases: list[Case], frameworks: list[str],
+                 plan: Plan, meta: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Every case at every thread setting of ``--threads``; appends to ``rows``."""
+    label = f"+busy{args.busy}" if args.busy else ""
     for threads in [t for t in args.threads.split(",") if t]:
         workers: dict[str, WorkerProcess] = {}
         for case in cases:
@@ -276,18 +303,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     except WorkerError as exc:
                         meta["workers"][key] = {"framework": fw, "error": str(exc), "pools": []}
             row = run_case(case, threads, workers, plan)
+            row["threads"] = threads + label
             rows.append(row)
             ratio = row.get("ratio")
-            print(f"  {case.key}, threads={threads}: ratio "
+            print(f"  {case.key}, threads={threads}{label}: ratio "
                   f"{'—' if ratio is None else format(ratio, '.2f')}", file=sys.stderr, flush=True)
         for w in workers.values():
             w.close()
-    meta["load_end"] = os.getloadavg()
-    meta["free_cores_end"] = report.free_cores()
-    settings = {"quick": args.quick, "warmup": args.warmup, "repeats": args.repeats,
-                "steps": f"adaptive ≤ {args.steps}" if args.quick else args.steps,
-                "threads": args.threads, "frameworks": frameworks}
-    return {"meta": meta, "settings": settings, "parity": parity, "rows": rows}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -310,7 +332,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=None, help="untimed steps (default 3; quick 1)")
     p.add_argument("--steps", type=int, default=None,
                    help="timed steps per repeat (default 30; quick: at most 10)")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=4)
+    p.add_argument("--budget", type=float, default=None,
+                   help="seconds of timed steps per framework and case, all repeats together: "
+                        "fewer steps (at least 5 per repeat) when --steps would take longer "
+                        "(default 2.5; quick 0.4)")
+    p.add_argument("--busy", type=int, default=0,
+                   help="start N single-thread busy-loop processes for the run (stopped at "
+                        "its end, also on Ctrl-C): both frameworks timed with N cores taken")
+    p.add_argument("--gemm-seconds", type=float, default=None,
+                   help="seconds per case spent measuring the fraction of nnblocks' step in "
+                        "GEMMs (sampling, after the timed repeats; 0 turns it off; default 1, "
+                        "quick 0)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per worker command")
     p.add_argument("--no-parity", action="store_true", help="skip the parity check")
     args = p.parse_args(argv)
@@ -318,16 +351,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.warmup = 1 if args.quick else 3
     if args.steps is None:
         args.steps = 10 if args.quick else 30
+    if args.budget is None:
+        args.budget = 0.4 if args.quick else 2.5
+    if args.gemm_seconds is None:
+        args.gemm_seconds = 0.0 if args.quick else 1.0
     if args.json is None:
         name = "results-quick.json" if args.quick else "results.json"
         args.json = ROOT / "benchmarks" / name
     return args
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM: unwind like Ctrl-C, so ``--busy`` loops and workers are stopped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     t0 = time.monotonic()
-    results = run(args)
+    try:
+        results = run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     results["meta"]["wall_s"] = round(time.monotonic() - t0, 1)
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     print("\n".join(report.header(results)))

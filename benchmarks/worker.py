@@ -13,6 +13,7 @@ Why a process per framework and thread setting:
 The parent talks to the worker in JSON lines: a command on stdin, one reply on the worker's
 original stdout (anything the libraries print goes to stderr). Commands: ``info``,
 ``setup`` (build the case, run warm-up steps), ``repeat`` (run timed steps),
+``gemm_share`` (nnblocks: the fraction of a step spent in GEMMs, :mod:`benchmarks.gemm_share`),
 ``teardown`` (report peak memory, free the case), ``exit``.
 """
 
@@ -135,6 +136,12 @@ class Worker:
 
             torch.set_num_threads(int(threads))           # OMP_NUM_THREADS is set as well
         self.fw.module()                                    # import the framework now
+        if framework == "nnblocks":
+            import nnblocks.kernels
+
+            # what `nnblocks train` and fit() do; in every worker (it used to be called only
+            # by the ``info`` command, i.e. in the first worker of a thread setting)
+            nnblocks.kernels.pad_heap()
         warm_up_runtime(self.fw)                            # its runtime memory is not a case's
         self.state: dict[str, Any] | None = None
 
@@ -146,6 +153,12 @@ class Worker:
             return self.setup(cmd["case"], cmd.get("warmup", 1))
         if op == "repeat":
             return self.repeat(cmd["steps"])
+        if op == "gemm_share":
+            from benchmarks.gemm_share import gemm_share
+
+            if self.state is None:
+                raise RuntimeError("gemm_share before a successful setup")
+            return gemm_share(self.state["step"], min_s=cmd.get("seconds", 1.0))
         if op == "teardown":
             return self.teardown()
         raise ValueError(f"unknown worker command {op!r}")

@@ -130,6 +130,11 @@ def _avg_forward(x, dims, output_size, who):
 def _avg_backward(saved, gy):
     a, b, unbatched, dims = saved
     gy4 = _lift_gy(gy, unbatched, dims)
+    if a is not None and b is not None and a.shape[0] == 1 and b.shape[0] == 1:
+        # global pooling: both GEMMs have one inner term, so they are these two products,
+        # broadcast in one pass instead of GEMMs and a transposed copy (same bits)
+        gx = (gy4 * b.reshape(1, 1, 1, -1)) * a.reshape(1, 1, -1, 1)   # (N, C, H, W)
+        return (_finish(gx, unbatched, dims),)
     gx = separable(gy4, None if a is None else a.T, None if b is None else b.T)
     return (_finish(gx, unbatched, dims),)
 

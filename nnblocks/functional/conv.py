@@ -26,6 +26,8 @@ from nnblocks.functional.im2col import (
     to_wide,
 )
 from nnblocks.kernels import conv as kernel_conv
+from nnblocks.kernels import depthwise as kernel_depthwise
+from nnblocks.kernels import pointwise as kernel_pointwise
 from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
@@ -150,7 +152,15 @@ def conv_forward(x: Array, weight: Array, bias: Array | None, win: Window, group
     compiled twin (:mod:`nnblocks.kernels.conv`). Returns ``y``; what backward needs for ``g_W``
     (None unless ``keep``): the im2col matrix, or for the compiled path the zero-padded input (it
     recomputes im2col chunk by chunk, so the big matrix is never kept); and for the compiled
-    path the input's shape and dtype (None: the NumPy path ran)."""
+    path the input's shape and dtype (None: the NumPy path ran), or ``("depthwise",)`` for the
+    compiled depthwise path (:mod:`nnblocks.kernels.depthwise`, ``groups = C_in = C_out``), or
+    ``("pointwise",)`` for 1 × 1 convolutions (:mod:`nnblocks.kernels.pointwise`)."""
+    if compiled and kernel_depthwise.supported(x, weight, groups):
+        y, padded = kernel_depthwise.forward(x, weight, bias, win)
+        return y, (padded if keep else None), ("depthwise",)
+    if compiled and kernel_pointwise.supported(x, weight, win, groups):
+        y, xc = kernel_pointwise.forward(x, weight, bias)
+        return y, (xc if keep else None), ("pointwise",)
     if compiled:
         y, padded = kernel_conv.forward(x, weight, bias, win, groups, keep)
         return y, padded, (x.shape, x.dtype)
@@ -162,6 +172,10 @@ def conv_backward(gy: Array, kept: Array | None, compiled: tuple | None, weight:
                   win: Window, groups: int,
                   needs: Needs) -> tuple[Array | None, Array | None, Array | None]:
     """Backward of :func:`conv_forward`, on the path its forward took."""
+    if compiled == ("depthwise",):
+        return kernel_depthwise.backward(gy, kept, weight, win, needs)
+    if compiled == ("pointwise",):
+        return kernel_pointwise.backward(gy, kept, weight, needs)
     if compiled is not None:
         return kernel_conv.backward(gy, kept, *compiled, weight, win, groups, needs)
     return conv2d_backward(gy, kept, weight, win, groups, needs)

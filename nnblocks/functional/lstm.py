@@ -18,6 +18,8 @@ from nnblocks.functional.recurrent import (
     sigmoid,
     time_order,
 )
+from nnblocks.kernels import lstm_cell as kernel_lstm
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -65,6 +67,8 @@ class LSTMLayerBlock(Block):
     :math:`c_0 \dots c_T`, and :math:`\tanh c_t` ``(T, N, H)``.
     """
 
+    compiled_twin = Twin(kernel_lstm.supported)                 # see nnblocks.kernels.dispatch
+
     @staticmethod
     def forward(
         x: Array,
@@ -87,10 +91,15 @@ class LSTMLayerBlock(Block):
         tanh_c = np.empty((T, N, H), dtype=x.dtype)               # tanh(c_1) ... tanh(c_T)
         hs[0] = h0
         cs[0] = c0
-        w_hh_t = np.ascontiguousarray(w_hh.T)                     # (H, 4H): faster GEMMs
+        # the element-wise part of each step compiled (one pass) or as NumPy operations
+        compiled = use_compiled(LSTMLayerBlock, gates, hs, w_hh)
+        scale = kernel_lstm.gate_scale(H, gates.dtype) if compiled else None
         for t in range(T):
             a = gates[t]                                          # (N, 4H), activated in place
-            a += hs[t] @ w_hh_t
+            a += (w_hh @ hs[t].T).T           # W_hh h_t as (4H, N): no transposed copy of W_hh
+            if compiled:
+                kernel_lstm.forward_step(a, cs[t], cs[t + 1], tanh_c[t], hs[t + 1], scale)
+                continue
             a[:, :2 * H] = sigmoid(a[:, :2 * H])                  # i, f
             np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])     # g
             a[:, 3 * H:] = sigmoid(a[:, 3 * H:])                  # o
@@ -103,12 +112,12 @@ class LSTMLayerBlock(Block):
         if reverse:
             y = np.ascontiguousarray(y[::-1])
         saved = (xs, gates, hs, cs, tanh_c, w_ih, w_hh, reverse,
-                 b_ih is not None, b_hh is not None)
+                 b_ih is not None, b_hh is not None, compiled)
         return (y, hs[T], cs[T]), saved
 
     @staticmethod
     def backward(saved: tuple, gy: tuple[Array, Array, Array]) -> tuple[Array | None, ...]:
-        xs, gates, hs, cs, tanh_c, w_ih, w_hh, reverse, has_b_ih, has_b_hh = saved
+        xs, gates, hs, cs, tanh_c, w_ih, w_hh, reverse, has_b_ih, has_b_hh, compiled = saved
         g_out, g_hn, g_cn = gy
         g_out = time_order(g_out, reverse)                        # (T, N, H) processing order
         T, N, H = tanh_c.shape
@@ -117,6 +126,15 @@ class LSTMLayerBlock(Block):
         g_c_next = g_cn                                           # (N, H)
         for t in range(T - 1, -1, -1):
             a = gates[t]
+            if compiled and kernel_lstm.supported(a, g_out, g_h_next, g_c_next):
+                g_c_out = np.empty((N, H), dtype=a.dtype)
+                kernel_lstm.lstm_backward_step(
+                    a.reshape(-1), cs[t].reshape(-1), tanh_c[t].reshape(-1),
+                    kernel_lstm.flat(g_out[t]), kernel_lstm.flat(g_h_next),
+                    kernel_lstm.flat(g_c_next), N, H, ga[t].reshape(-1), g_c_out.reshape(-1))
+                g_c_next = g_c_out                                # (N, H)
+                g_h_next = ga[t] @ w_hh                           # (N, H)
+                continue
             i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             tc = tanh_c[t]
             gh = g_out[t] + g_h_next                              # (N, H)

@@ -34,6 +34,7 @@ import numpy as np
 
 from nnblocks.core import Block, Tensor
 from nnblocks.kernels import norm as kernel_norm
+from nnblocks.kernels import norm_eval as kernel_norm_eval
 from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
@@ -170,6 +171,8 @@ class BatchNormEvalBlock(Block):
         may be None); y: like x.
     """
 
+    compiled_twin = Twin(kernel_norm_eval.supported)            # see nnblocks.kernels.dispatch
+
     @staticmethod
     def forward(x: Array, running_mean: Array, running_var: Array,
                 weight: Array | None = None, bias: Array | None = None, *,
@@ -180,13 +183,20 @@ class BatchNormEvalBlock(Block):
         shape = _channel_shape(x)
         r = (1.0 / np.sqrt(running_var + float(eps))).astype(x.dtype, copy=False)   # (C,)
         mean = running_mean.astype(x.dtype, copy=False)                           # (C,)
+        if use_compiled(BatchNormEvalBlock, x, weight, bias):
+            # the same four operations per element in one compiled pass (bit-identical y);
+            # x̂ is recomputed by backward, which inference never runs
+            y = kernel_norm_eval.batch_norm_eval(x, mean, r, weight, bias)
+            return y, (None, r.reshape(shape), weight, bias, shape, x, mean)
         xhat = (x - mean.reshape(shape)) * r.reshape(shape)      # x.shape
         y = _affine(xhat, weight, bias, shape)                   # x.shape
-        return y, (xhat, r.reshape(shape), weight, bias, shape)
+        return y, (xhat, r.reshape(shape), weight, bias, shape, None, None)
 
     @staticmethod
     def backward(saved: tuple, gy: Array) -> tuple:
-        xhat, r, weight, bias, shape = saved
+        xhat, r, weight, bias, shape, x, mean = saved
+        if xhat is None:                                         # the compiled forward ran
+            xhat = (x - mean.reshape(shape)) * r                 # x.shape, as forward
         axes = (0,) + tuple(range(2, gy.ndim))
         gxhat, gw, gb = _affine_grads(gy, xhat, weight, bias, axes, shape)
         return gxhat * r, None, None, gw, gb

@@ -20,6 +20,7 @@ from nnblocks.core import Block, Tensor
 from nnblocks.functional.conv import batched, check_float
 from nnblocks.functional.im2col import Window, as_tuple, crop, lift_window, offset_slices, pad_input
 from nnblocks.kernels import pool as kernel_pool
+from nnblocks.kernels import pool_tiled as kernel_pool_tiled
 from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
@@ -148,6 +149,13 @@ def max_pool_indices(arg: Array, win: Window) -> Array:
     return rows * win.in_size[1] + cols
 
 
+
+def max_pool_twin_supported(x: Array, win: Window) -> bool:
+    """Whether a compiled max-pooling kernel takes this input: the 2 x 2 stride-2 kernel
+    (:mod:`nnblocks.kernels.pool`) or the tiled one for any window with stride = kernel
+    (:mod:`nnblocks.kernels.pool_tiled`)."""
+    return kernel_pool.supported(x, win) or kernel_pool_tiled.supported(x, win)
+
 class MaxPool2dBlock(Block):
     r"""2-D max pooling (kernel, stride, padding with :math:`-\infty`, dilation, ceil mode).
 
@@ -168,7 +176,7 @@ class MaxPool2dBlock(Block):
     """
 
     takes_needs_input_grad = True
-    compiled_twin = Twin(kernel_pool.supported)                 # see nnblocks.kernels.dispatch
+    compiled_twin = Twin(max_pool_twin_supported)              # see nnblocks.kernels.dispatch
 
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -194,7 +202,8 @@ class MaxPool1dBlock(Block):
         x: ``(N, C, L)`` or ``(C, L)``; y: ``(N, C, L_o)`` (and int64 indices into L).
     """
 
-    takes_needs_input_grad = True       # no compiled twin: the 2 x 2 kernel takes no 1 x k window
+    compiled_twin = Twin(max_pool_twin_supported)              # see nnblocks.kernels.dispatch
+    takes_needs_input_grad = True
 
     @staticmethod
     def forward(x: Array, *, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -215,9 +224,11 @@ def _max_forward(block, x, dims, kernel_size, stride, padding, dilation, ceil_mo
     win = pool_window(x4.shape[4 - dims:], kernel_size, stride, padding, dilation, ceil_mode,
                       who)
     track = bool(track) or return_indices
-    compiled = use_compiled(block, x4, win)
-    if compiled:                                                  # same y and argmax
-        y, arg = kernel_pool.max_pool_forward(x4, win)
+    compiled = None                                               # the path: None, 2x2, tiled
+    if use_compiled(block, x4, win):                              # same y and argmax
+        compiled = "2x2" if kernel_pool.supported(x4, win) else "tiled"
+        kernel = kernel_pool if compiled == "2x2" else kernel_pool_tiled
+        y, arg = kernel.max_pool_forward(x4, win)
         arg = arg if track else None
     else:
         y, arg = max_pool_forward(x4, win, track)
@@ -235,8 +246,10 @@ def _max_backward(saved, gy):
     gy4 = gy[None] if unbatched else gy
     if dims == 1:
         gy4 = gy4[:, :, None]                                     # (N, C, 1, Lo)
-    if compiled and kernel_pool.supported(gy4, win):
+    if compiled == "2x2" and kernel_pool.supported(gy4, win):
         gx = kernel_pool.max_pool_backward(gy4, arg, win)
+    elif compiled == "tiled" and kernel_pool_tiled.supported(gy4, win):
+        gx = kernel_pool_tiled.max_pool_backward(gy4, arg, win)
     else:
         gx = max_pool_backward(gy4, arg, win)
     return (_finish(gx, unbatched, dims == 1),)

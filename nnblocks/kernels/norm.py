@@ -112,6 +112,12 @@ def batch_norm_forward(x: Array, weight: Array | None, bias: Array | None,
     mean, var, r = (np.empty(c, dtype=dtype) for _ in range(3))
     w = weight if weight is not None else mean                 # unused placeholders
     b = bias if bias is not None else mean
+    if hw == 1:                                                # (N, C): rows are contiguous
+        from nnblocks.kernels.norm_rows import batch_norm_rows_forward
+
+        batch_norm_rows_forward(xf, n, c, dtype.type(eps), w, b, weight is not None,
+                                bias is not None, xhat.reshape(-1), y.reshape(-1), mean, var, r)
+        return y, xhat, mean, var, r
     ranges = _split_channels(c)
     threads.run(lambda i: batch_norm_forward_channels(
         xf, n, c, hw, *ranges[i], dtype.type(eps), w, b, weight is not None, bias is not None,
@@ -131,6 +137,12 @@ def batch_norm_backward(gy: Array, xhat: Array, r: Array,
     gb = np.empty(c, dtype=dtype)
     rf = np.ascontiguousarray(r).reshape(-1)
     w = weight if weight is not None else rf
+    if hw == 1:                                                # (N, C): rows are contiguous
+        from nnblocks.kernels.norm_rows import batch_norm_rows_backward
+
+        batch_norm_rows_backward(gyf, np.ascontiguousarray(xhat).reshape(-1), n, c, rf, w,
+                                 weight is not None, gx.reshape(-1), gw, gb)
+        return gx, gw, gb
     ranges = _split_channels(c)
     threads.run(lambda i: batch_norm_backward_channels(
         gyf, xhat.reshape(-1), n, c, hw, *ranges[i], rf, w, weight is not None,

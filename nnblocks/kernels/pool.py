@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.kernels import kernel, threads
+from nnblocks.kernels.elementwise import PARALLEL_MIN
 
 Array = np.ndarray
 U = np.uint64
@@ -87,8 +88,10 @@ def supported(x: Array, win: Any) -> bool:
             and bottom <= 0 and right <= 0)
 
 
-def _planes(n_planes: int) -> tuple[int, int]:
+def _planes(n_planes: int, size: int) -> tuple[int, int]:
     """Work items and planes per item (planes are independent)."""
+    if size < PARALLEL_MIN:                        # tiny work (batch-1 inference): no hand-off
+        return 1, n_planes
     items = max(1, min(threads.get_num_threads() * threads.ITEMS_PER_THREAD, n_planes))
     return items, -(-n_planes // items)
 
@@ -101,7 +104,7 @@ def max_pool_forward(x: Array, win: Any) -> tuple[Array, Array]:
     y = np.empty((n, c, ho, wo), dtype=x.dtype)
     arg = np.empty((n, c, ho, wo), dtype=np.int8)
     yf, argf = y.reshape(-1), arg.reshape(-1)
-    items, per = _planes(n * c)
+    items, per = _planes(n * c, n * c * h * w)
 
     def item(i: int) -> None:
         p0, p1 = i * per, min(n * c, (i + 1) * per)
@@ -119,7 +122,7 @@ def max_pool_backward(gy: Array, arg: Array, win: Any) -> Array:
     argf = np.ascontiguousarray(arg).reshape(-1)
     gx = np.empty((n, c, h, w), dtype=gy.dtype)
     gxf = gx.reshape(-1)
-    items, per = _planes(n * c)
+    items, per = _planes(n * c, n * c * h * w)
 
     def item(i: int) -> None:
         p0, p1 = i * per, min(n * c, (i + 1) * per)

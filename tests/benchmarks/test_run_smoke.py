@@ -13,13 +13,16 @@ from tests.conftest import import_torch
 def test_run_main_times_tiny_cases_in_a_worker(tmp_path):
     out = tmp_path / "results.json"
     argv = ["--cases", "ops,mlp", "--threads", "1", "--frameworks", "nnblocks",
-            "--warmup", "1", "--steps", "2", "--repeats", "1", "--json", str(out)]
+            "--warmup", "1", "--steps", "2", "--repeats", "1", "--json", str(out),
+            "--gemm-seconds", "0.1"]
     assert run.main(argv) == 0
     results = json.loads(out.read_text())
     rows = {row["case"]: row["frameworks"]["nnblocks"] for row in results["rows"]}
     assert rows["ops"]["status"] == "ok"                   # needs only the core engine
     assert rows["ops"]["steps"] == 2 and rows["ops"]["median_ms"] > 0
     assert rows["mlp"]["status"] in ("ok", "not available"), rows["mlp"]
+    if rows["mlp"]["status"] == "ok":                      # GEMM share sampled for the MLP
+        assert 0.0 <= rows["mlp"]["gemm_share"] <= 1.0
     assert results["meta"]["workers"]["nnblocks, threads=1"]["pools"] is not None
 
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from nnblocks.functional.norm import BatchNormBlock
-from tests.kernels.conftest import both_paths
+from tests.kernels.conftest import both_paths, with_threads
 
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (9, 3), (4, 5, 6)])
+@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (9, 3), (4, 5, 6), (64, 300), (5, 7, 1)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
     x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
@@ -36,3 +36,34 @@ def test_batch_norm_matches_numpy(dtype, shape, affine, rng) -> None:
         assert got.dtype == want.dtype and got.shape == want.shape
         scale = max(float(np.max(np.abs(want))), 1.0)
         np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype] * scale)
+
+
+@pytest.mark.parametrize("shape", [(1, 32, 32, 32), (3, 5, 4), (2, 7), (600, 300, 8)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_eval_bit_identical_to_numpy(shape, affine, rng) -> None:
+    """The one-pass eval kernel does the reference's four operations in order: same bits,
+    and the same gradients (x̂ recomputed in backward)."""
+    from nnblocks.functional.norm import BatchNormEvalBlock
+
+    c = shape[1]
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    mean = rng.standard_normal(c).astype(np.float32)
+    var = rng.uniform(0.5, 2.0, c).astype(np.float32)
+    w = rng.standard_normal(c).astype(np.float32) if affine else None
+    b = rng.standard_normal(c).astype(np.float32) if affine else None
+    gy = rng.standard_normal(shape).astype(np.float32)
+
+    def run():
+        y, saved = BatchNormEvalBlock.forward(x, mean, var, w, b, eps=1e-5)
+        return y, *BatchNormEvalBlock.backward(saved, gy)
+
+    compiled, reference = both_paths(with_threads_2(run))
+    for got, want in zip(compiled, reference):
+        if want is None:
+            assert got is None
+        else:
+            np.testing.assert_array_equal(got, want)
+
+
+def with_threads_2(fn):
+    return lambda: with_threads(2, fn)
