@@ -39,12 +39,12 @@ from nnblocks.core.version import bump, counter_of, watch_output
 _ALL = np.ones((), dtype=bool)          # where(_ALL, value, x): every element replaced
 
 
-def _unwrap_index(index: Any) -> Any:
-    """An index with tensors replaced by their arrays."""
+def unwrap_index(index: Any) -> Any:
+    """An index with tensors replaced by their arrays (also used by ``Tensor.__getitem__``)."""
     if isinstance(index, InplaceOps):
         return index.data
     if isinstance(index, tuple):
-        return tuple(_unwrap_index(i) for i in index)
+        return tuple(unwrap_index(i) for i in index)
     if isinstance(index, list):
         return np.asarray([getattr(i, "data", i) for i in index])
     return index
@@ -159,7 +159,7 @@ class InplaceOps:
                 f"{tuple(self.data.shape)}) is not recorded by nnblocks; do it under "
                 "nb.no_grad(), or build a new tensor (e.g. with nb.where or masked_fill)"
             )
-        self.data[_unwrap_index(index)] = getattr(value, "data", value)
+        self.data[unwrap_index(index)] = getattr(value, "data", value)
         bump(self)
 
     # ------------------------------------------------------------------ arithmetic

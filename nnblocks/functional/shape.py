@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
+from nnblocks.core.tensor_inplace import unwrap_index
 from nnblocks.functional.dims import normalize_dims
 
 Array = np.ndarray
@@ -422,22 +423,12 @@ def getitem(x: Any, index: Any) -> Tensor:
     the integer axes, then applies the arrays (shape ``(n, 1)``). We follow PyTorch by applying
     the integers in a first :class:`GetItemBlock` and the rest in a second.
     """
-    index = _unwrap_index(index)
+    index = unwrap_index(index)
     first, rest = _integers_first(index)
     if first is not None:
         x = GetItemBlock.apply(x, index=first)
         index = rest
     return GetItemBlock.apply(x, index=index)
-
-
-def _unwrap_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(_unwrap_index(i) for i in index)
-    if isinstance(index, list):
-        return np.asarray([getattr(i, "data", i) for i in index])
-    return index
 
 
 def _is_int(i: Any) -> bool:

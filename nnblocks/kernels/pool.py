@@ -88,7 +88,7 @@ def supported(x: Array, win: Any) -> bool:
             and bottom <= 0 and right <= 0)
 
 
-def _planes(n_planes: int, size: int) -> tuple[int, int]:
+def plane_items(n_planes: int, size: int) -> tuple[int, int]:
     """Work items and planes per item (planes are independent)."""
     if size < PARALLEL_MIN:                        # tiny work (batch-1 inference): no hand-off
         return 1, n_planes
@@ -104,7 +104,7 @@ def max_pool_forward(x: Array, win: Any) -> tuple[Array, Array]:
     y = np.empty((n, c, ho, wo), dtype=x.dtype)
     arg = np.empty((n, c, ho, wo), dtype=np.int8)
     yf, argf = y.reshape(-1), arg.reshape(-1)
-    items, per = _planes(n * c, n * c * h * w)
+    items, per = plane_items(n * c, n * c * h * w)
 
     def item(i: int) -> None:
         p0, p1 = i * per, min(n * c, (i + 1) * per)
@@ -122,7 +122,7 @@ def max_pool_backward(gy: Array, arg: Array, win: Any) -> Array:
     argf = np.ascontiguousarray(arg).reshape(-1)
     gx = np.empty((n, c, h, w), dtype=gy.dtype)
     gxf = gx.reshape(-1)
-    items, per = _planes(n * c, n * c * h * w)
+    items, per = plane_items(n * c, n * c * h * w)
 
     def item(i: int) -> None:
         p0, p1 = i * per, min(n * c, (i + 1) * per)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.kernels import kernel, threads
-from nnblocks.kernels.elementwise import PARALLEL_MIN
+from nnblocks.kernels.pool import plane_items
 
 Array = np.ndarray
 U = np.uint64
@@ -78,13 +78,6 @@ def supported(x: Array, win: Any) -> bool:
             and right <= 0 and kh * kw <= 127)
 
 
-def _items(n_planes: int, size: int) -> tuple[int, int]:
-    if size < PARALLEL_MIN:                        # tiny work (batch-1 inference): no hand-off
-        return 1, n_planes
-    items = max(1, min(threads.get_num_threads() * threads.ITEMS_PER_THREAD, n_planes))
-    return items, -(-n_planes // items)
-
-
 def max_pool_forward(x: Array, win: Any) -> tuple[Array, Array]:
     """``y`` and the int8 argmax offset of a batched ``x (N, C, H, W)``."""
     n, c, h, w = x.shape
@@ -94,7 +87,7 @@ def max_pool_forward(x: Array, win: Any) -> tuple[Array, Array]:
     y = np.empty((n, c, ho, wo), dtype=x.dtype)
     arg = np.empty((n, c, ho, wo), dtype=np.int8)
     yf, argf = y.reshape(-1), arg.reshape(-1)
-    items, per = _items(n * c, n * c * h * w)
+    items, per = plane_items(n * c, n * c * h * w)
     threads.run(lambda i: max_pool_tiled_planes(
         xf, i * per, min(n * c, (i + 1) * per), h, w, kh, kw, ho, wo, yf, argf), items)
     return y, arg
@@ -109,7 +102,7 @@ def max_pool_backward(gy: Array, arg: Array, win: Any) -> Array:
     argf = np.ascontiguousarray(arg).reshape(-1)
     gx = np.empty((n, c, h, w), dtype=gy.dtype)
     gxf = gx.reshape(-1)
-    items, per = _items(n * c, n * c * h * w)
+    items, per = plane_items(n * c, n * c * h * w)
     threads.run(lambda i: max_pool_tiled_backward_planes(
         gyf, argf, i * per, min(n * c, (i + 1) * per), h, w, kh, kw, ho, wo, gxf), items)
     return gx

@@ -54,9 +54,9 @@ def test_tiny_work_stays_in_the_caller_and_large_work_is_shared(rng) -> None:
     from nnblocks.kernels import pool as pool_2x2
     from tests.kernels.conftest import with_threads
 
-    assert with_threads(2, lambda: pool_tiled._items(32, 32 * 1024))[0] == 1
-    assert with_threads(2, lambda: pool_2x2._planes(32, 32 * 1024))[0] == 1
-    assert with_threads(2, lambda: pool_tiled._items(32, 1 << 18))[0] > 1
+    assert pool_tiled.plane_items is pool_2x2.plane_items            # one split for both kernels
+    assert with_threads(2, lambda: pool_2x2.plane_items(32, 32 * 1024))[0] == 1
+    assert with_threads(2, lambda: pool_2x2.plane_items(32, 1 << 18))[0] > 1
     x = rng.standard_normal((4, 8, 64, 66)).astype(np.float32)      # 135,168 elements
     for kernel in (2, 3):
         def run(k=kernel):
