@@ -112,17 +112,28 @@ class _BatchNorm(Module):
             self.running_var[...] = 1.0
             self.num_batches_tracked[...] = 0
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _check_input(self, x: Tensor) -> None:
+        """``ValueError``/``TypeError`` naming this layer unless x has its rank, channels and a
+        floating dtype."""
         shape = _shape_of(x)
         if len(shape) not in self._expected_dims:
             raise ValueError(f"{self!r}: expected input of shape {self._layout}, got {shape}")
         _check_channels(self, x, self.num_features)
         _check_dtype(self, x)
+
+    def _step_momentum(self) -> float:
+        """The momentum of this call's running-statistics update (a cumulative average when
+        ``momentum`` is None); counts the batch in ``num_batches_tracked`` when training."""
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked)
+        return momentum
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
+        momentum = self._step_momentum()
         use_batch_stats = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return batch_norm(

@@ -10,7 +10,7 @@ from nnblocks import distributed as dist
 from nnblocks.core import Tensor
 from nnblocks.functional.sync_norm import sync_batch_norm
 from nnblocks.nn.module import Module
-from nnblocks.nn.norm import _BatchNorm, _check_channels, _check_dtype, _shape_of
+from nnblocks.nn.norm import _BatchNorm
 
 
 def _sum_over_processes(array: np.ndarray) -> np.ndarray:
@@ -37,16 +37,8 @@ class SyncBatchNorm(_BatchNorm):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or not dist.is_initialized() or dist.get_world_size() == 1:
             return super().forward(x)
-        shape = _shape_of(x)
-        if len(shape) not in self._expected_dims:
-            raise ValueError(f"{self!r}: expected input of shape {self._layout}, got {shape}")
-        _check_channels(self, x, self.num_features)
-        _check_dtype(self, x)
-        momentum = 0.0 if self.momentum is None else self.momentum
-        if self.track_running_stats:
-            self.num_batches_tracked += 1
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked)
+        self._check_input(x)
+        momentum = self._step_momentum()              # training here
         return sync_batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                momentum=momentum, eps=self.eps, reduce=_sum_over_processes)
 
