@@ -85,7 +85,7 @@ def worker(args: argparse.Namespace) -> None:
             "step_seconds": float(step_time[0]),
             "samples_per_second": world * case.batch / float(step_time[0]),
             "comm_wait_seconds": statistics.median(waits),
-            "gradient_bytes": sum(p.data.nbytes for p in model.parameters()),
+            "gradient_bytes": sum(p.array.nbytes for p in model.parameters()),
             "buckets": len(model._buckets),
             "buckets_started_during_backward": min(overlapped) if overlapped else 0,
         }

@@ -61,7 +61,7 @@ def _array(t: Any) -> np.ndarray:
     """A tensor of either framework (or an array) as a NumPy array."""
     if hasattr(t, "detach"):
         return t.detach().numpy()
-    return np.asarray(getattr(t, "data", t))
+    return np.asarray(getattr(t, "array", t))
 
 
 class _Report:

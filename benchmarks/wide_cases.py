@@ -196,7 +196,7 @@ def poly_step(fw: Any, data: dict[str, np.ndarray]) -> Any:
                 if in_place:
                     w -= POLY_LR * w.grad                        # 2 ops per weight
                 else:
-                    w.data -= POLY_LR * np.asarray(w.grad)
+                    w.array -= POLY_LR * np.asarray(w.grad)
                 w.grad = None
         return loss
 

@@ -5,7 +5,7 @@
 >>> loss = (x @ x.T).sum()
 >>> loss.backward()
 >>> x.grad
-array([[2., 4.]], dtype=float32)
+tensor([[2., 4.]])
 """
 
 from nnblocks import accelerator, autograd, backends, cuda, functional, nn, optim, testing

@@ -73,7 +73,7 @@ def _outputs(out) -> list[Tensor]:
 
 
 def _arrays(inputs: list) -> list:
-    return [x.data if isinstance(x, Tensor) else x for x in inputs]
+    return [x.array if isinstance(x, Tensor) else x for x in inputs]
 
 
 @pytest.mark.parametrize(("case", "path"), with_paths(CASES))
@@ -97,7 +97,7 @@ def test_reference(case: Case, path: str | None) -> None:
     expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
     assert len(outs) == len(expected), case.name
     for got, want in zip(outs, expected):
-        np.testing.assert_allclose(got.data, want, rtol=case.rtol, atol=case.atol)
+        np.testing.assert_allclose(got.array, want, rtol=case.rtol, atol=case.atol)
 
 
 @pytest.mark.parametrize(("case", "path"),
@@ -113,7 +113,7 @@ def _torch_parity(case: Case, torch) -> None:
     t_inputs = []
     for x in inputs:
         if isinstance(x, Tensor):
-            t = torch.from_numpy(np.array(x.data))
+            t = torch.from_numpy(np.array(x.array))
             t_inputs.append(t.requires_grad_(x.requires_grad))
         elif case.torch_convert_constants and isinstance(x, np.ndarray):
             t_inputs.append(torch.from_numpy(np.array(x)))
@@ -125,7 +125,7 @@ def _torch_parity(case: Case, torch) -> None:
     rng = _seeded(case)
     total, t_total = None, None
     for o, t in zip(outs, t_outs):
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=case.rtol, atol=case.atol)
+        np.testing.assert_allclose(o.array, t.detach().numpy(), rtol=case.rtol, atol=case.atol)
         if o.requires_grad and t.requires_grad:
             u = rng.standard_normal(o.shape)
             term = (o * Tensor(u.astype(o.dtype))).sum()

@@ -51,7 +51,7 @@ def _steps(delays: list[float] | None = None) -> list[np.ndarray]:
         loss.backward()
         _pause(delays)
         opt.step()
-    return [p.data.copy() for p in params] + [p.grad.copy() for p in params]
+    return [p.array.copy() for p in params] + [p.grad.array.copy() for p in params]
 
 
 def _assert_same_bits(a: list[np.ndarray], b: list[np.ndarray], what: str) -> None:

@@ -45,7 +45,7 @@ that comes from PyTorch. Not supported: double backward (``create_graph``), ``ma
 >>> x = nb.tensor([1.0, 3.0], requires_grad=True)
 >>> Square.apply(x).sum().backward()
 >>> x.grad
-array([2., 6.], dtype=float32)
+tensor([2., 6.])
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _make_block(cls: type[Function]) -> type[Block]:
         @staticmethod
         def forward(*arrays: Any, ctx: FunctionCtx, outputs: tuple, multi: bool,
                     needs_input_grad: tuple) -> Any:
-            ys = tuple(o.data for o in outputs)
+            ys = tuple(o.array for o in outputs)
             return (ys if multi else ys[0]), (ctx, len(arrays), needs_input_grad)
 
         @staticmethod
@@ -169,7 +169,7 @@ def _make_block(cls: type[Function]) -> type[Block]:
                 if g is None or not needs_input_grad[i]:
                     out.append(None)
                     continue
-                array = g.data if isinstance(g, Tensor) else np.asarray(g)
+                array = g.array if isinstance(g, Tensor) else np.asarray(g)
                 out.append(array)
             return tuple(out)
 

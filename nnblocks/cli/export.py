@@ -74,7 +74,7 @@ def _verify(proto: Any, model: Any, x: np.ndarray) -> float | None:
                                            providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: x})
     with no_grad():
-        want = [y.data for y in flatten_outputs(model(Tensor(x)))]
+        want = [y.array for y in flatten_outputs(model(Tensor(x)))]
     return max(float(np.max(np.abs(a - b))) for a, b in zip(got, want))
 
 

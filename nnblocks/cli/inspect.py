@@ -110,7 +110,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         indices = np.arange(min(args.count, len(x_all)))
         x, labels = x_all[indices], y_all[indices]
     with no_grad():
-        logits = model(Tensor(x)).data.astype(np.float64)                # (N, C)
+        logits = model(Tensor(x)).array.astype(np.float64)                # (N, C)
     z = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities = z / z.sum(axis=1, keepdims=True)
     predicted = probabilities.argmax(axis=1)

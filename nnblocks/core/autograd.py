@@ -153,7 +153,7 @@ def _topological_order(root: Node) -> list[Node]:
 
 def _input_gradient(node: Node, i: int, g: Any, x: Tensor) -> np.ndarray:
     """Check a block's gradient for input ``i`` and bring it to the input's shape and dtype."""
-    data = x.data
+    data = x.array
     if type(g) is not np.ndarray:
         g = np.asarray(g)
     if g.shape != data.shape:
@@ -172,13 +172,13 @@ def _input_gradient(node: Node, i: int, g: Any, x: Tensor) -> np.ndarray:
 def _output_gradient(tensor: Tensor, grad: Any) -> np.ndarray:
     """dL/d(tensor) to start from: ``grad`` checked against the tensor, or 1 for a scalar."""
     if grad is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for a tensor with one element; "
                 f"got shape {tensor.shape}: pass grad= of that shape"
             )
-        return np.ones_like(tensor.data)
-    grad = np.asarray(getattr(grad, "data", grad), dtype=tensor.dtype)
+        return np.ones_like(tensor.array)
+    grad = np.asarray(getattr(grad, "array", grad), dtype=tensor.dtype)
     if grad.shape != tensor.shape:
         raise RuntimeError(
             f"backward: grad has shape {grad.shape}, expected the tensor's shape {tensor.shape}"
@@ -268,7 +268,7 @@ def backward(
             g = gxs[i]
             if g is None or not needs[i]:
                 continue
-            data = x.data
+            data = x.array
             if type(g) is not np.ndarray or g.shape != data.shape or g.dtype != data.dtype:
                 g = _input_gradient(node, i, g, x)     # un-broadcast, cast: the slow path
             if x._vc is None:

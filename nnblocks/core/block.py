@@ -145,7 +145,7 @@ class Block:
         versioned = False
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
-                arrays[i] = x.data
+                arrays[i] = x.array
                 if x._requires_grad:
                     needs_input_grad[i] = any_grad = True
                 if x._vc is not None:                  # changed in place or viewed before
@@ -186,7 +186,7 @@ class Block:
             results = tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
         if cls.is_view and tensors[0] is not None:        # split / chunk: views of the input
             for out in results:
-                if np.may_share_memory(out.data, arrays[0]):
+                if np.may_share_memory(out.array, arrays[0]):
                     share(tensors[0], out)
         return results
 

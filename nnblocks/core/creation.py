@@ -40,8 +40,8 @@ def _size(size: tuple, who: str) -> tuple[int, ...]:
         size = tuple(size[0])
     out = []
     for s in size:
-        if isinstance(s, Tensor) and s.data.size == 1:
-            s = s.data.item()
+        if isinstance(s, Tensor) and s.array.size == 1:
+            s = s.array.item()
         if not isinstance(s, (builtins.int, np.integer)) or isinstance(s, builtins.bool):
             raise TypeError(f"{who}: size must be a sequence of ints, got {size!r}")
         if s < 0:
@@ -225,8 +225,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     """Normal samples: ``normal(mean, std, size)`` for numbers, or element-wise for tensor
     ``mean`` and/or ``std`` (broadcast, as PyTorch's overloads)."""
     _no_out(out, "normal")
-    m = mean.data if isinstance(mean, Tensor) else np.asarray(mean)
-    s = std.data if isinstance(std, Tensor) else np.asarray(std)
+    m = mean.array if isinstance(mean, Tensor) else np.asarray(mean)
+    s = std.array if isinstance(std, Tensor) else np.asarray(std)
     if np.any(s < 0):
         raise RuntimeError("normal: expected all std >= 0")
     shape = _size((size,), "normal") if size is not None else np.broadcast_shapes(m.shape, s.shape)

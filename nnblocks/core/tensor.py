@@ -38,14 +38,26 @@ def _check_numeric(array: np.ndarray, who: str) -> None:
                         "dtype=np.float32)")
 
 
+#: NumPy ufunc -> the tensor's method for ``array <op> tensor``
+_REFLECTED = {
+    np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
+    np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__",
+    np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__",
+}
+
+
 class Tensor(TensorOps, TensorConversions, InplaceOps):
     """An n-dimensional array that can record how it was computed.
 
-    ``data`` is a NumPy array (shared, not copied, and its dtype kept; Python numbers and lists
-    of floats become float32, as with :func:`tensor`); ``grad`` is ``None`` until a backward
-    pass accumulates dL/d(this tensor) into it (an array of the same shape and dtype). A tensor
-    produced by a block while recording holds the graph :class:`~nnblocks.core.block.Node` that
-    made it.
+    ``array`` is the NumPy array it wraps (shared, not copied, and its dtype kept; Python numbers
+    and lists of floats become float32, as with :func:`tensor`). ``data`` is PyTorch's: a tensor
+    sharing that array but cut from the graph and from in-place tracking, so hand-written updates
+    such as ``p.data.add_(p.grad, alpha=-lr)`` work; assigning ``p.data = t`` makes ``p`` wrap
+    ``t``'s array. ``grad`` is ``None`` until a backward pass accumulates dL/d(this tensor) into
+    it: a tensor of the same shape and dtype, added to in place by later passes (as PyTorch's).
+    A tensor produced by a block while recording holds the graph
+    :class:`~nnblocks.core.block.Node` that made it.
 
     Arithmetic operators (``+ - * / ** @``, unary ``-``), comparisons, indexing and methods such
     as ``sum``, ``mean``, ``reshape``, each one a block, are defined in the mixin
@@ -58,22 +70,24 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
     >>> y = (x * x).sum()
     >>> y.backward()
     >>> x.grad
-    array([2., 4., 6.], dtype=float32)
+    tensor([2., 4., 6.])
+    >>> x.data.mul_(0.5)                 # changes x itself, unrecorded
+    tensor([0.5, 1. , 1.5])
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_node", "_out_index", "_vc", "__weakref__")
+    __slots__ = ("array", "_grad", "_requires_grad", "_node", "_out_index", "_vc", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor dispatches to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         elif isinstance(data, (list, tuple, float, int)) and not isinstance(data, np.generic):
             data = np.asarray(data)                    # Python numbers and lists: floats are
             if data.dtype.kind == "f":                 # float32, as in torch.Tensor/nb.tensor
                 data = data.astype(DEFAULT_DTYPE)
-        self.data: np.ndarray = np.asarray(data)
-        _check_numeric(self.data, "Tensor")
-        self.grad: np.ndarray | None = None
+        self.array: np.ndarray = np.asarray(data)
+        _check_numeric(self.array, "Tensor")
+        self._grad: Tensor | None = None
         self._node = None
         self._out_index = 0
         self._vc = None                    # version counter, made on first in-place change
@@ -88,8 +102,8 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
         not floating (an integer result carries no gradient and is cut from the graph).
         """
         t = cls.__new__(cls)
-        t.data = data
-        t.grad = None
+        t.array = data
+        t._grad = None
         if node is not None and data.dtype.kind != "f":
             node = None
         t._node = node
@@ -111,13 +125,51 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if value:
-            _check_grad_dtype(self.data.dtype, "Tensor.requires_grad")
+            _check_grad_dtype(self.array.dtype, "Tensor.requires_grad")
         elif self._node is not None:
             raise RuntimeError(
                 "Tensor.requires_grad: cannot turn off gradients of a non-leaf tensor; "
                 "use .detach()"
             )
         self._requires_grad = bool(value)
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor that shares the array but not the graph or the
+        version counter (``torch.Tensor.data``): in-place changes through it are not recorded
+        and not detected by backward. Use ``detach()`` to have them detected."""
+        return Tensor._make(self.array, None, 0)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        array = value.array if isinstance(value, Tensor) else np.asarray(value)
+        _check_numeric(array, "Tensor.data")
+        if self._requires_grad:
+            _check_grad_dtype(array.dtype, "Tensor.data")
+        self.array = array
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/d(this tensor) accumulated by backward passes, or None (a tensor of this shape)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):
+            if not isinstance(value, (np.ndarray, np.generic)):
+                raise TypeError(f"Tensor.grad: expected a tensor, a NumPy array or None, got "
+                                f"{type(value).__name__}")
+            value = Tensor._make(np.asarray(value), None, 0)
+        if value.array.shape != self.array.shape:
+            raise RuntimeError(f"Tensor.grad: assigned grad has shape {value.array.shape}, "
+                               f"expected {self.array.shape} (the tensor's shape)")
+        if value.array.dtype != self.array.dtype:
+            raise RuntimeError(f"Tensor.grad: assigned grad has dtype {value.array.dtype}, "
+                               f"expected {self.array.dtype} (the tensor's dtype)")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
@@ -131,11 +183,11 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> Any:
@@ -155,7 +207,7 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim: int | None = None) -> Any:
         """The shape (a tuple), or the length of axis ``dim``, as PyTorch's ``size()``.
@@ -163,28 +215,28 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
         (Before nnblocks 0.2 ``size`` was NumPy's element count, a property: use ``numel()``.)
         """
         if dim is None:
-            return self.data.shape
-        ndim = self.data.ndim
+            return self.array.shape
+        ndim = self.array.ndim
         if not -ndim <= dim < max(ndim, 1) or ndim == 0:
             raise IndexError(f"Tensor.size: dim {dim} is out of range for a tensor with "
                              f"{ndim} dims")
-        return self.data.shape[dim]
+        return self.array.shape[dim]
 
     def numel(self) -> int:
         """Number of elements."""
-        return self.data.size
+        return self.array.size
 
     def nelement(self) -> int:
-        return self.data.size
+        return self.array.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def ndimension(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self.array.itemsize
 
     @property
     def _version(self) -> int:
@@ -192,40 +244,62 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
         return 0 if self._vc is None else self._vc.version
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __iter__(self) -> Any:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self.array
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs given a tensor.
+
+        - An operator with an array on the left (``array + t``, ``array < t`` ...) is the
+          tensor's reflected operator: a recorded block, as without NumPy.
+        - Writing into NumPy arrays (``array += t``, ``np.add(a, t, out=a)``) computes on the
+          values in place, nothing recorded (without this, ``array += t`` would rebind the name
+          to a new tensor).
+        - Any other ufunc (``np.exp(t)``, ``np.isfinite(t)``) works on the values and returns
+          arrays, as for ``np.asarray(t)``.
+        """
+        out = kwargs.get("out")
+        if out is not None and any(isinstance(o, Tensor) for o in out):
+            raise TypeError(f"np.{ufunc.__name__}: out= cannot be a tensor; write the in-place "
+                            "tensor method instead (e.g. t.add_(x), t.mul_(x))")
+        if out is None and method == "__call__" and len(inputs) == 2 and not kwargs:
+            left, right = inputs
+            if not isinstance(left, Tensor) and ufunc in _REFLECTED:
+                return getattr(right, _REFLECTED[ufunc])(left)
+        args = [x.array if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*args, **kwargs)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """NumPy conversion: ``np.asarray(t)`` shares the data, ``np.array(t)`` copies."""
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+        if dtype is not None and np.dtype(dtype) != self.array.dtype:
             if copy is False:
                 raise ValueError(
-                    f"Tensor.__array__: converting dtype {self.data.dtype} to {np.dtype(dtype)} "
+                    f"Tensor.__array__: converting dtype {self.array.dtype} to {np.dtype(dtype)} "
                     "needs a copy, but copy=False"
                 )
-            return self.data.astype(dtype)
+            return self.array.astype(dtype)
         if copy:
-            return self.data.copy()
-        return self.data
+            return self.array.copy()
+        return self.array
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
-            raise ValueError(f"Tensor.item: tensor has {self.data.size} elements, expected 1")
-        return self.data.item()
+        if self.array.size != 1:
+            raise ValueError(f"Tensor.item: tensor has {self.array.size} elements, expected 1")
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -235,28 +309,28 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
 
     def __index__(self) -> int:
         """An integer tensor of one element used as an index (``range(n)``, ``lst[i]``)."""
-        if self.data.size != 1 or self.data.dtype.kind not in "iu":
+        if self.array.size != 1 or self.array.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be converted to an "
-                            f"index (got dtype {self.data.dtype}, shape {self.data.shape})")
-        return int(self.data.item())
+                            f"index (got dtype {self.array.dtype}, shape {self.array.shape})")
+        return int(self.array.item())
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"`` formats a 0-d tensor's value, as PyTorch's."""
-        if self.data.ndim == 0:
-            return self.data.item().__format__(spec)
+        if self.array.ndim == 0:
+            return self.array.item().__format__(spec)
         return object.__format__(self, spec)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy with another dtype, cut from the graph (like ``.detach().to(dtype)``; the
         differentiable conversions are ``to(dtype)``, ``float()``, ``double()``)."""
-        return Tensor(self.data.astype(dtype), requires_grad=False)
+        return Tensor(self.array.astype(dtype), requires_grad=False)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
@@ -271,7 +345,7 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and version counter) but cut from the graph."""
-        out = Tensor(self.data, requires_grad=False)
+        out = Tensor(self.array, requires_grad=False)
         share(self, out, view=False)
         return out
 
@@ -299,17 +373,17 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
         return autograd.register_post_accumulate_grad_hook(self, hook)
 
     def _add_grad(self, g: np.ndarray) -> None:
-        if self.grad is None:
-            self.grad = np.array(g, dtype=self.dtype, copy=True)
+        if self._grad is None:
+            self._grad = Tensor._make(np.array(g, dtype=self.array.dtype, copy=True), None, 0)
         else:
-            self.grad += g
+            self._grad.array += g
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype != DEFAULT_DTYPE:
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype != DEFAULT_DTYPE:
+            extras.append(f"dtype={self.array.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn={self._node.block.__name__}")
         elif self._requires_grad:
@@ -332,7 +406,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     dtype('float64')
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is not None:
         array = np.array(data, dtype=dtype, copy=True)
     elif isinstance(data, (np.ndarray, np.generic)):

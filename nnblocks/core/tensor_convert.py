@@ -58,7 +58,7 @@ class TensorConversions:
             raise TypeError(f"Tensor.to: unexpected arguments {sorted(kwargs)}")
         for arg in args:
             if isinstance(arg, TensorConversions):
-                dtype = arg.data.dtype
+                dtype = arg.array.dtype
             elif is_device(arg):
                 device = arg
             elif isinstance(arg, builtins.bool):
@@ -72,7 +72,7 @@ class TensorConversions:
         if dtype == np.float16:
             raise TypeError("Tensor.to: float16 is not supported (nnblocks computes in float32 "
                             "and float64); use .float()")
-        if dtype == self.data.dtype and not copy:
+        if dtype == self.array.dtype and not copy:
             return self
         return tensor_ops._F.cast(self, dtype)
 
@@ -80,7 +80,7 @@ class TensorConversions:
         """Without an argument, PyTorch's type string (``'torch.FloatTensor'``); with a dtype
         (or such a string), ``self.to(dtype)``."""
         if dtype is None:
-            return _TYPE_NAMES.get(self.data.dtype, f"torch.{self.data.dtype}Tensor")
+            return _TYPE_NAMES.get(self.array.dtype, f"torch.{self.array.dtype}Tensor")
         if isinstance(dtype, str):
             if dtype not in _TYPE_DTYPES:
                 raise TypeError(f"Tensor.type: unknown type {dtype!r}")
@@ -88,7 +88,7 @@ class TensorConversions:
         return self.to(dtype)
 
     def type_as(self, other: Any) -> Any:
-        return self.to(other.data.dtype)
+        return self.to(other.array.dtype)
 
     def float(self) -> Any:
         """float32, keeping the gradient path (``torch.Tensor.float``)."""
@@ -135,12 +135,12 @@ class TensorConversions:
                    requires_grad: builtins.bool = False) -> Any:
         """A new leaf tensor copying ``data``, in this tensor's dtype unless ``dtype`` is given."""
         check_device(device, "Tensor.new_tensor")
-        dtype = resolve_dtype(dtype, "Tensor.new_tensor") or self.data.dtype
-        array = np.array(getattr(data, "data", data), dtype=dtype, copy=True)
+        dtype = resolve_dtype(dtype, "Tensor.new_tensor") or self.array.dtype
+        array = np.array(getattr(data, "array", data), dtype=dtype, copy=True)
         return type(self)._leaf(array, requires_grad)
 
     def _new(self, make: Any, shape: tuple, dtype: Any, device: Any,
              requires_grad: builtins.bool) -> Any:
         check_device(device, "Tensor.new_*")
-        dtype = resolve_dtype(dtype, "Tensor.new_*") or self.data.dtype
+        dtype = resolve_dtype(dtype, "Tensor.new_*") or self.array.dtype
         return type(self)._leaf(make(shape, dtype), requires_grad)

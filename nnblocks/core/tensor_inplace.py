@@ -42,11 +42,11 @@ _ALL = np.ones((), dtype=bool)          # where(_ALL, value, x): every element r
 def unwrap_index(index: Any) -> Any:
     """An index with tensors replaced by their arrays (also used by ``Tensor.__getitem__``)."""
     if isinstance(index, InplaceOps):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
         return tuple(unwrap_index(i) for i in index)
     if isinstance(index, list):
-        return np.asarray([getattr(i, "data", i) for i in index])
+        return np.asarray([getattr(i, "array", i) for i in index])
     return index
 
 
@@ -59,10 +59,10 @@ class InplaceOps:
 
     >>> import nnblocks as nb
     >>> w = nb.tensor([1.0, 2.0], requires_grad=True)
-    >>> array = w.data
+    >>> array = w.array
     >>> with nb.no_grad():
     ...     w -= 0.5
-    >>> w, w.data is array
+    >>> w, w.array is array
     (tensor([0.5, 1.5], requires_grad=True), True)
     """
 
@@ -76,7 +76,7 @@ class InplaceOps:
         recording = grad_mode.GRAD_ENABLED.get()
         if recording and self._requires_grad and self._node is None:
             raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad (shape {tuple(self.data.shape)}) is "
+                f"{name}: a leaf tensor that requires grad (shape {tuple(self.array.shape)}) is "
                 "being changed in place while gradients are recorded; do the update inside "
                 "`with nb.no_grad():` (as optimizers do), or use an out-of-place op "
                 "such as x = x + y"
@@ -84,7 +84,7 @@ class InplaceOps:
         if not recording or not (self._requires_grad or any(map(_needs_grad, args))):
             with grad_mode.no_grad():
                 out = fn(self, *args, **kwargs)
-            self._write(name, out.data)
+            self._write(name, out.array)
             return self
         vc = self._vc
         if vc is not None and vc.shared:
@@ -93,14 +93,14 @@ class InplaceOps:
                 "the graph is not supported by nnblocks; use an out-of-place op such as "
                 "y = y * 2, or clone() the view first"
             )
-        old = type(self)._make(self.data.copy(), self._node, self._out_index)   # the old value
+        old = type(self)._make(self.array.copy(), self._node, self._out_index)   # the old value
         old._requires_grad = self._requires_grad
         out = fn(old, *args, **kwargs)
-        if out.data.dtype != self.data.dtype:
-            self._check_cast(name, out.data.dtype)
-            out = F.cast(out, self.data.dtype)
+        if out.array.dtype != self.array.dtype:
+            self._check_cast(name, out.array.dtype)
+            out = F.cast(out, self.array.dtype)
         before = counter_of(self).version
-        self._write(name, out.data)                    # same array, version + 1
+        self._write(name, out.array)                    # same array, version + 1
         vc = self._vc
         if out._node is not None:                      # rebase: self is now out
             if vc.history is None:
@@ -114,23 +114,23 @@ class InplaceOps:
         return self
 
     def _check_cast(self, name: str, dtype: np.dtype) -> None:
-        if not np.can_cast(dtype, self.data.dtype, casting="same_kind"):
+        if not np.can_cast(dtype, self.array.dtype, casting="same_kind"):
             raise RuntimeError(
-                f"{name}: result type {dtype} can't be cast to the dtype {self.data.dtype} of "
+                f"{name}: result type {dtype} can't be cast to the dtype {self.array.dtype} of "
                 "the tensor changed in place; use an out-of-place op such as x = x + y"
             )
 
     def _write(self, name: str, values: Any) -> None:
         """Copy ``values`` (this tensor's shape) into the array, and bump the version."""
         values = np.asarray(values)
-        if values.shape != self.data.shape:
+        if values.shape != self.array.shape:
             raise RuntimeError(
                 f"{name}: the result has shape {values.shape}, but the tensor changed in place "
-                f"has shape {self.data.shape} (in-place results cannot grow by broadcasting)"
+                f"has shape {self.array.shape} (in-place results cannot grow by broadcasting)"
             )
         self._check_cast(name, values.dtype)
         try:
-            np.copyto(self.data, values, casting="unsafe")
+            np.copyto(self.array, values, casting="unsafe")
         except ValueError as e:                        # read-only: an expanded view
             raise RuntimeError(f"{name}: cannot write into this tensor ({e}); clone() it "
                                "first") from None
@@ -141,13 +141,13 @@ class InplaceOps:
         ``zero_``, ``copy_`` and the random fills."""
         if grad_mode.GRAD_ENABLED.get() and (self._requires_grad or _needs_grad(values)):
             return self._inplace(name, lambda t, v: tensor_ops._F.where(_ALL, v, t), values)
-        array = np.asarray(getattr(values, "data", values))
+        array = np.asarray(getattr(values, "array", values))
         try:
-            target = np.broadcast_to(array, self.data.shape)
+            target = np.broadcast_to(array, self.array.shape)
         except ValueError:
             raise RuntimeError(f"{name}: a value of shape {array.shape} does not broadcast to "
-                               f"the tensor's shape {self.data.shape}") from None
-        self._write(name, target.astype(self.data.dtype, copy=False))
+                               f"the tensor's shape {self.array.shape}") from None
+        self._write(name, target.astype(self.array.dtype, copy=False))
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -156,10 +156,10 @@ class InplaceOps:
         if self._requires_grad and grad_mode.GRAD_ENABLED.get():
             raise RuntimeError(
                 f"setitem: in-place assignment into a tensor that requires grad (shape "
-                f"{tuple(self.data.shape)}) is not recorded by nnblocks; do it under "
+                f"{tuple(self.array.shape)}) is not recorded by nnblocks; do it under "
                 "nb.no_grad(), or build a new tensor (e.g. with nb.where or masked_fill)"
             )
-        self.data[unwrap_index(index)] = getattr(value, "data", value)
+        self.array[unwrap_index(index)] = getattr(value, "array", value)
         bump(self)
 
     # ------------------------------------------------------------------ arithmetic
@@ -217,7 +217,7 @@ class InplaceOps:
     # ------------------------------------------------------------------ fills
     def zero_(self) -> Any:
         """Set every element to 0 in place."""
-        return self._fill("zero_", np.zeros((), dtype=self.data.dtype))
+        return self._fill("zero_", np.zeros((), dtype=self.array.dtype))
 
     def fill_(self, value: Any) -> Any:
         """Set every element to ``value`` (a number or a one-element tensor) in place."""
@@ -232,9 +232,9 @@ class InplaceOps:
         """Fill with samples of N(mean, std²) from ``generator`` (a NumPy Generator) or
         nnblocks' default generator."""
         rng = get_rng(generator)
-        return self._fill("normal_", rng.normal(mean, std, self.data.shape))
+        return self._fill("normal_", rng.normal(mean, std, self.array.shape))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with samples of U(a, b) from ``generator`` or nnblocks' default generator."""
         rng = get_rng(generator)
-        return self._fill("uniform_", rng.uniform(a, b, self.data.shape))
+        return self._fill("uniform_", rng.uniform(a, b, self.array.shape))

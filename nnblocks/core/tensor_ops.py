@@ -346,15 +346,15 @@ class TensorOps:
 
     def t(self) -> Any:
         """The transpose of a matrix (a tensor of at most 2 dims), as ``torch.t``."""
-        if self.data.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {self.data.ndim} "
+        if self.array.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dims, got {self.array.ndim} "
                                "(use transpose(dim0, dim1) or permute)")
-        return _F.transpose(self, 0, -1) if self.data.ndim == 2 else self
+        return _F.transpose(self, 0, -1) if self.array.ndim == 2 else self
 
     @property
     def T(self) -> Any:  # noqa: N802 - PyTorch's name
         """All axes reversed."""
-        return _F.permute(self, *reversed(range(self.data.ndim)))
+        return _F.permute(self, *reversed(range(self.array.ndim)))
 
     @property
     def mT(self) -> Any:  # noqa: N802 - PyTorch's name
@@ -391,7 +391,7 @@ class TensorOps:
     def contiguous(self) -> Any:
         """The tensor itself when its array is C-contiguous, else a contiguous copy (with its
         gradient), as ``torch.Tensor.contiguous``."""
-        return self if self.data.flags.c_contiguous else _F.clone(self)
+        return self if self.array.flags.c_contiguous else _F.clone(self)
 
     def clone(self) -> Any:
         """A copy that keeps the gradient path (``torch.clone``)."""

@@ -41,7 +41,7 @@ def default_collate(batch: Sequence[Any], as_tensor: bool = True) -> Any:
     """Stack a list of examples into a batch, as ``torch.utils.data.default_collate``."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _leaf(np.stack([e.data for e in batch]), as_tensor)
+        return _leaf(np.stack([e.array for e in batch]), as_tensor)
     if isinstance(elem, np.ndarray):
         arrays = [np.asarray(e) for e in batch]
         _check_numeric(arrays[0])

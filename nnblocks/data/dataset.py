@@ -122,10 +122,10 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(Tensor(np.asarray(t.data[index])) for t in self.tensors)
+        return tuple(Tensor(np.asarray(t.array[index])) for t in self.tensors)
 
     def __getitems__(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(t.data[np.asarray(indices)] for t in self.tensors)
+        return tuple(t.array[np.asarray(indices)] for t in self.tensors)
 
 
 class ConcatDataset(Dataset):

@@ -279,7 +279,7 @@ class DataLoader:
         return self._collate(examples)
 
     def _leaf(self, array: Any) -> Any:
-        array = array.data if isinstance(array, Tensor) else np.asarray(array)
+        array = array.array if isinstance(array, Tensor) else np.asarray(array)
         return Tensor(array) if self.as_tensor else array
 
     # ------------------------------------------------------------------ state

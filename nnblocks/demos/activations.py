@@ -41,8 +41,8 @@ def maxout_unit() -> nn.Maxout:
     """One maxout unit of a scalar input with the pieces :data:`MAXOUT_SLOPES`,
     :data:`MAXOUT_OFFSETS` (float64)."""
     unit = nn.Maxout(1, 1, num_pieces=2, dtype=np.float64, rng=np.random.default_rng(0))
-    unit.weight.data[...] = np.array(MAXOUT_SLOPES).reshape(1, 2, 1)     # (out, k, in)
-    unit.bias.data[...] = np.array(MAXOUT_OFFSETS).reshape(1, 2)         # (out, k)
+    unit.weight.array[...] = np.array(MAXOUT_SLOPES).reshape(1, 2, 1)     # (out, k, in)
+    unit.bias.array[...] = np.array(MAXOUT_OFFSETS).reshape(1, 2)         # (out, k)
     return unit
 
 
@@ -61,8 +61,8 @@ def curves(x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     for name, function in functions.items():
         t = nb.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)   # (N,)
         y = function(t)                                                      # (N,)
-        y.backward(np.ones_like(y.data))        # dy_i/dx_i, since y_i depends on x_i alone
-        out[name] = (y.data.copy(), t.grad.copy())
+        y.backward(np.ones_like(y.array))        # dy_i/dx_i, since y_i depends on x_i alone
+        out[name] = (y.array.copy(), t.grad.array.copy())
     return out
 
 

@@ -55,9 +55,9 @@ def recurrent_cell(scale: float, rng: np.random.Generator) -> nn.RNNCell:
     orthogonal) and zero biases."""
     cell = nn.RNNCell(INPUTS, HIDDEN, dtype=np.float64, rng=rng)
     q, _ = np.linalg.qr(rng.standard_normal((HIDDEN, HIDDEN)))             # (H, H)
-    cell.weight_hh.data[...] = scale * q
-    cell.bias_ih.data[...] = 0.0
-    cell.bias_hh.data[...] = 0.0
+    cell.weight_hh.array[...] = scale * q
+    cell.bias_ih.array[...] = 0.0
+    cell.bias_hh.array[...] = 0.0
     return cell
 
 
@@ -75,19 +75,19 @@ def state_gradient_norms(cell: nn.RNNCell, x: np.ndarray,
         states.append(h)
     loss = (h * nb.tensor(v[None])).sum()
     loss.backward()
-    norms = np.array([np.linalg.norm(states[length - k].grad) for k in range(length + 1)])
-    return norms, states[0].grad
+    norms = np.array([np.linalg.norm(states[length - k].grad.array) for k in range(length + 1)])
+    return norms, states[0].grad.array
 
 
 def fused_h0_gradient(cell: nn.RNNCell, x: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``dL/dh_0`` of the same network run by :class:`~nnblocks.nn.RNN` (one fused block)."""
     rnn = nn.RNN(INPUTS, HIDDEN, dtype=np.float64, rng=np.random.default_rng(0))
-    rnn.load_state_dict({"weight_ih_l0": cell.weight_ih.data, "weight_hh_l0": cell.weight_hh.data,
-                         "bias_ih_l0": cell.bias_ih.data, "bias_hh_l0": cell.bias_hh.data})
+    rnn.load_state_dict({"weight_ih_l0": cell.weight_ih.array, "weight_hh_l0": cell.weight_hh.array,
+                         "bias_ih_l0": cell.bias_ih.array, "bias_hh_l0": cell.bias_hh.array})
     h0 = nb.tensor(np.zeros((1, x.shape[1], HIDDEN)), requires_grad=True)
     _, h_n = rnn(nb.tensor(x), h0)                                         # (1, N, H)
     (h_n[0] * nb.tensor(v[None])).sum().backward()
-    return h0.grad[0]
+    return h0.grad.array[0]
 
 
 def geometric_rate(norms: np.ndarray) -> float:
@@ -106,7 +106,7 @@ def train_steps(clip: float | None, scale: float, steps: int, rng: np.random.Gen
     init = np.random.default_rng(12345)       # the same network with and without clipping
     rnn = nn.RNN(INPUTS, HIDDEN, dtype=np.float64, rng=init)
     q, _ = np.linalg.qr(init.standard_normal((HIDDEN, HIDDEN)))
-    rnn.weight_hh_l0.data[...] = scale * q
+    rnn.weight_hh_l0.array[...] = scale * q
     readout = nn.Linear(HIDDEN, 1, dtype=np.float64, rng=init)
     params = [*rnn.parameters(), *readout.parameters()]
     optimizer = optim.SGD(params, lr=LR)
@@ -119,16 +119,16 @@ def train_steps(clip: float | None, scale: float, steps: int, rng: np.random.Gen
         loss = F.mse_loss(readout(output[-1]), nb.tensor(y.astype(np.float64)))
         loss.backward()
         if clip is None:
-            norm = float(np.sqrt(sum(float((p.grad ** 2).sum()) for p in params)))
+            norm = float(np.sqrt(sum(float((p.grad.array ** 2).sum()) for p in params)))
         else:
             norm = float(clip_grad_norm_(params, max_norm=clip))
-        before = [p.data.copy() for p in params]
+        before = [p.array.copy() for p in params]
         with np.errstate(over="ignore", invalid="ignore"):
             optimizer.step()
-        update = np.sqrt(sum(float(((p.data - b) ** 2).sum()) for p, b in zip(params, before)))
+        update = np.sqrt(sum(float(((p.array - b) ** 2).sum()) for p, b in zip(params, before)))
         out["grad_norm"].append(norm)
         out["update_norm"].append(float(update))
-        out["loss"].append(float(loss.data))
+        out["loss"].append(float(loss.array))
     return out
 
 

@@ -74,8 +74,8 @@ def jacobian(layer: nn.Module, side: int) -> np.ndarray:
     m = side * side
     basis = np.eye(m).reshape(m, 1, side, side)                            # (m, 1, s, s)
     with nb.no_grad():
-        out = layer(nb.tensor(basis)).data.reshape(m, -1)                  # (m, n)
-        zero = layer(nb.tensor(np.zeros((1, 1, side, side)))).data.reshape(1, -1)
+        out = layer(nb.tensor(basis)).array.reshape(m, -1)                  # (m, n)
+        zero = layer(nb.tensor(np.zeros((1, 1, side, side)))).array.reshape(1, -1)
     return (out - zero).T                                                   # (n, m)
 
 

@@ -53,13 +53,13 @@ def equivariance_error(image: np.ndarray, rng: np.random.Generator,
     conv = nn.Conv2d(1, 4, 5, padding=2, dtype=np.float64, rng=rng)
     x = image[None, None].astype(np.float64)                               # (1, 1, H, W)
     with nb.no_grad():
-        a = conv(nb.tensor(translate(x, shift))).data                      # (1, 4, H, W)
-        b = translate(conv(nb.tensor(x)).data, shift)                      # (1, 4, H, W)
+        a = conv(nb.tensor(translate(x, shift))).array                      # (1, 4, H, W)
+        b = translate(conv(nb.tensor(x)).array, shift)                      # (1, 4, H, W)
     diff = np.abs(a - b)[0]                                                 # (4, H, W)
     my, mx = abs(shift[0]) + 2, abs(shift[1]) + 2                           # shift + radius
     inner = diff[:, my:-my, mx:-mx]
     with nb.no_grad():
-        conv_x = conv(nb.tensor(x)).data[0, 0]                             # (H, W)
+        conv_x = conv(nb.tensor(x)).array[0, 0]                             # (H, W)
     maps = {"x": x[0, 0], "shift_x": translate(x, shift)[0, 0], "conv_x": conv_x,
             "conv_shift_x": a[0, 0], "diff": diff[0]}
     return float(inner.max()), float(diff.max()), maps
@@ -106,14 +106,14 @@ def train_fcn(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, epochs: in
             loss = loss_fn(model(nb.tensor(inputs)), y[batch])
             loss.backward()
             optimizer.step()
-            losses.append(float(loss.data))
+            losses.append(float(loss.array))
         history.append(float(np.mean(losses)))
     return model, history
 
 
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     with nb.no_grad():
-        return float((model(nb.tensor(x)).data.argmax(axis=1) == y).mean())
+        return float((model(nb.tensor(x)).array.argmax(axis=1) == y).mean())
 
 
 def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, epochs: int = EPOCHS,

@@ -63,7 +63,7 @@ def representations(model: nn.Sequential, x: np.ndarray) -> list[np.ndarray]:
         for i, layer in enumerate(model):
             h = layer(h)
             if i in STAGE_AFTER[1:]:
-                out.append(h.data.reshape(len(x), -1))
+                out.append(h.array.reshape(len(x), -1))
     return out
 
 
@@ -76,7 +76,7 @@ def feature_maps(model: nn.Sequential, image: np.ndarray) -> tuple[np.ndarray, n
         for i, layer in enumerate(model):
             h = layer(h)
             if i in (1, 4):
-                maps.append(h.data[0])
+                maps.append(h.array[0])
     return maps[0], maps[1]
 
 
@@ -127,7 +127,7 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, epochs: int,
             loss = loss_fn(model(nb.tensor(x[batch])), y[batch])
             loss.backward()
             optimizer.step()
-            losses.append(float(loss.data))
+            losses.append(float(loss.array))
         history.append(float(np.mean(losses)))
     return history
 
@@ -159,13 +159,13 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
     order = generator.permutation(len(x))
     train_rows, test_rows = order[:TRAIN_SIZE], order[TRAIN_SIZE:]
     model = small_cnn(generator)
-    initial = model[0].weight.data.copy()                                  # (8, 1, 3, 3)
+    initial = model[0].weight.array.copy()                                  # (8, 1, 3, 3)
     fisher_init, nearest_init = _stage_scores(model, x, y, train_rows, test_rows)
     history = train(model, x[train_rows], y[train_rows], epochs, generator)
     fisher, nearest = _stage_scores(model, x, y, train_rows, test_rows)
     with nb.no_grad():
-        scores = model(nb.tensor(x[test_rows])).data                       # (N_test, 10)
-    trained = model[0].weight.data
+        scores = model(nb.tensor(x[test_rows])).array                       # (N_test, 10)
+    trained = model[0].weight.array
     results = {
         "test_accuracy": float((scores.argmax(axis=1) == y[test_rows]).mean()),
         "loss": history,
@@ -212,7 +212,7 @@ def _draw_layers(fig: Any, grid: Any, model: nn.Sequential, initial: np.ndarray,
                  test_x: np.ndarray) -> None:
     """Rows of the figure's left part: filters at init and trained, feature maps of one digit,
     and the digits that excite block-2 units most."""
-    trained = model[0].weight.data
+    trained = model[0].weight.array
     limit = float(max(np.abs(initial).max(), np.abs(trained).max()))
     for row, weights in ((0, initial), (1, trained)):
         for j in range(8):
@@ -232,7 +232,7 @@ def _draw_layers(fig: Any, grid: Any, model: nn.Sequential, initial: np.ndarray,
         h = nb.tensor(test_x)
         for layer in list(model)[:5]:
             h = layer(h)
-    strength = h.data.max(axis=(2, 3))                                     # (N, 16)
+    strength = h.array.max(axis=(2, 3))                                     # (N, 16)
     for j in range(8):
         best = int(np.argmax(strength[:, j]))
         show_image(fig.add_subplot(grid[4, j + 1]), test_x[best, 0], f"top of unit {j}")

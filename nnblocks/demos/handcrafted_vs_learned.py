@@ -79,7 +79,7 @@ def handcrafted_features(x: np.ndarray, bank: np.ndarray) -> np.ndarray:
     """``maxpool2(|x ⋆ bank|)``: ``(N, 8, 4, 4)`` for 8×8 digits (fixed: no gradient)."""
     with nb.no_grad():
         maps = F.conv2d(nb.tensor(x), nb.tensor(bank), padding=SIZE // 2)   # (N, 8, 8, 8)
-        return F.max_pool2d(F.abs(maps), 2).data                            # (N, 8, 4, 4)
+        return F.max_pool2d(F.abs(maps), 2).array                            # (N, 8, 4, 4)
 
 
 def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, epochs: int = EPOCHS,
@@ -111,7 +111,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, epochs: 
         train(model, inputs[train_rows], y[train_rows], epochs, np.random.default_rng(seed))
         results["accuracy"][name] = accuracy(model, inputs[test_rows], y[test_rows])
         results["parameters"][name] = model.num_parameters()
-    learned = models["learned"][0][0].weight.data                          # (8, 1, 3, 3)
+    learned = models["learned"][0][0].weight.array                          # (8, 1, 3, 3)
     results["figure"] = _figure(names, bank, learned, results, Path(out_dir))
     return results
 

@@ -68,7 +68,7 @@ def sgd_errors(X: np.ndarray, y: np.ndarray, w_hat: np.ndarray, power: float, st
     ``LR / (1 + GAMMA k)^power`` (``batch=None``: full-batch gradient descent); also whether the
     schedule satisfies Robbins–Monro."""
     model = nn.Linear(X.shape[1], 1, bias=False, dtype=np.float64, rng=rng)
-    model.weight.data[...] = 0.0
+    model.weight.array[...] = 0.0
     optimizer = optim.SGD(model.parameters(), lr=LR)
     schedule = InverseTimeLR(optimizer, gamma=GAMMA if power > 0 else 0.0, power=power)
     errors = np.empty(steps)
@@ -80,7 +80,7 @@ def sgd_errors(X: np.ndarray, y: np.ndarray, w_hat: np.ndarray, power: float, st
         loss.backward()
         optimizer.step()
         schedule.step()
-        errors[k] = float(((model.weight.data[0] - w_hat) ** 2).sum())
+        errors[k] = float(((model.weight.array[0] - w_hat) ** 2).sum())
     return errors, schedule.satisfies_robbins_monro()
 
 

@@ -79,19 +79,19 @@ def trajectory(method: str, function: Callable[[Any], Any], start: Sequence[floa
     ``inf``, if the run diverges)."""
     w = Parameter(np.array(start, dtype=np.float64))
     optimizer = METHODS[method]([w], lr)
-    points = [w.data.copy()]
+    points = [w.array.copy()]
     losses = []
     for _ in range(steps):
         optimizer.zero_grad()
         loss = function(w)
         loss.backward()
-        losses.append(float(loss.data))
+        losses.append(float(loss.array))
         with np.errstate(over="ignore", invalid="ignore"):
             optimizer.step()
-        if not np.isfinite(w.data).all() or np.abs(w.data).max() > DIVERGED:
+        if not np.isfinite(w.array).all() or np.abs(w.array).max() > DIVERGED:
             return np.array(points), [*losses, float("inf")]
-        points.append(w.data.copy())
-    losses.append(float(function(w.data)))
+        points.append(w.array.copy())
+    losses.append(float(function(w.array)))
     return np.array(points), losses
 
 

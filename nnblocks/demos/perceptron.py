@@ -66,7 +66,7 @@ def train_mlp(X: np.ndarray, y: np.ndarray, rng: np.random.Generator, steps: int
         loss = loss_fn(model(inputs), y)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss.data))
+        losses.append(float(loss.array))
     return model, losses
 
 
@@ -84,7 +84,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, n: int =
     unit = nn.Perceptron(2, dtype=np.float64)
     history = unit.fit(X, y, epochs=epochs, rng=generator)
     with nb.no_grad():
-        predicted = unit(nb.tensor(X)).data                                  # (n,)
+        predicted = unit(nb.tensor(X)).array                                  # (n,)
     augmented = np.hstack([X, np.ones((n, 1))])                              # (n, 3)
     gamma = float((y * (augmented @ u)).min())
     radius = float(np.linalg.norm(augmented, axis=1).max())
@@ -95,17 +95,17 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, n: int =
         "total_mistakes": int(sum(history)),
         "novikoff_bound": (radius / gamma) ** 2,
     }
-    line = (unit.weight.data.copy(), float(unit.bias.data))
+    line = (unit.weight.array.copy(), float(unit.bias.array))
 
     Xx, yx = xor(n, noise=0.15, rng=generator)
     Xx = Xx.astype(np.float64)
     xor_unit = nn.Perceptron(2, dtype=np.float64)
     xor_history = xor_unit.fit(Xx, yx, epochs=epochs, rng=generator)
     with nb.no_grad():
-        xor_predicted = xor_unit(nb.tensor(Xx)).data
+        xor_predicted = xor_unit(nb.tensor(Xx)).array
     model, losses = train_mlp(Xx, yx, generator, mlp_steps)
     with nb.no_grad():
-        mlp_predicted = model(nb.tensor(Xx)).data.argmax(axis=1)
+        mlp_predicted = model(nb.tensor(Xx)).array.argmax(axis=1)
     results.update({
         "xor_mistakes": xor_history,
         "xor_min_mistakes": int(min(xor_history)),
@@ -113,7 +113,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, n: int =
         "mlp_accuracy": float((mlp_predicted == yx).mean()),
         "mlp_final_loss": losses[-1] if losses else float("nan"),
     })
-    xor_line = (xor_unit.weight.data.copy(), float(xor_unit.bias.data))
+    xor_line = (xor_unit.weight.array.copy(), float(xor_unit.bias.array))
     results["figure"] = _figure((X, y, line), (Xx, yx, xor_line), model, results, Path(out_dir))
     return results
 
@@ -167,7 +167,7 @@ def _figure(separable_set: tuple, xor_set: tuple, model: nn.MLP, results: dict,
     grid = np.linspace(-2.0, 2.0, 121)
     gx, gy = np.meshgrid(grid, grid)
     with nb.no_grad():
-        logits = model(nb.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))).data
+        logits = model(nb.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))).array
     regions = logits.argmax(axis=1).reshape(gx.shape)
     mlp_ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
     _scatter(mlp_ax, Xx, yx == 1)

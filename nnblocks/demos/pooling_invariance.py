@@ -64,8 +64,8 @@ def fractions(image: np.ndarray, rng: np.random.Generator, widths: Sequence[int]
     stage = detector(channels, rng)
     x = image[None, None].astype(np.float64)                                # (1, 1, H, W)
     with nb.no_grad():
-        before = stage(nb.tensor(x)).data                                   # (1, C, H, W)
-        after = stage(nb.tensor(shift_right(x))).data                       # (1, C, H, W)
+        before = stage(nb.tensor(x)).array                                   # (1, C, H, W)
+        after = stage(nb.tensor(shift_right(x))).array                       # (1, C, H, W)
     margin = max(widths) + 1
     out: dict[str, Any] = {"widths": [int(k) for k in widths], "pooled": [],
                            "pooled_active": []}
@@ -76,8 +76,8 @@ def fractions(image: np.ndarray, rng: np.random.Generator, widths: Sequence[int]
     out["detector_active"] = float(same[active].mean())
     maps = {1: (before, after)}
     for k in out["widths"]:
-        pooled_before = F.max_pool2d(nb.tensor(before), k, stride=1, padding=k // 2).data
-        pooled_after = F.max_pool2d(nb.tensor(after), k, stride=1, padding=k // 2).data
+        pooled_before = F.max_pool2d(nb.tensor(before), k, stride=1, padding=k // 2).array
+        pooled_after = F.max_pool2d(nb.tensor(after), k, stride=1, padding=k // 2).array
         same = unchanged(pooled_before, pooled_after, margin)
         live = ((pooled_before > 0) | (pooled_after > 0))[..., margin:-margin]
         out["pooled"].append(float(same.mean()))

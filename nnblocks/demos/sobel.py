@@ -111,7 +111,7 @@ def edge_maps(image: np.ndarray) -> np.ndarray:
     """``(2, H, W)``: :func:`nnblocks.nn.sobel` (a Conv2d) applied to one ``(H, W)`` image."""
     layer = nn.sobel(1, padding=1, dtype=np.float64)
     with nb.no_grad():
-        return layer(nb.tensor(image[None, None])).data[0]                # (2, H, W)
+        return layer(nb.tensor(image[None, None])).array[0]                # (2, H, W)
 
 
 def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, image: Any = "auto",

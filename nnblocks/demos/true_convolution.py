@@ -94,8 +94,8 @@ def identities(image: np.ndarray, kernel: np.ndarray) -> dict[str, float]:
     conv = convolution_full(image, kernel)
     valid = (slice(2, -2), slice(2, -2))                           # 3x3 kernel, no padding
     x = nb.tensor(image[None, None])
-    library = F.conv2d(x, nb.tensor(kernel[None, None])).data[0, 0]
-    library_flipped = F.conv2d(x, nb.tensor(kernel[::-1, ::-1][None, None].copy())).data[0, 0]
+    library = F.conv2d(x, nb.tensor(kernel[None, None])).array[0, 0]
+    library_flipped = F.conv2d(x, nb.tensor(kernel[::-1, ::-1][None, None].copy())).array[0, 0]
     return {
         "conv2d_is_cross_correlation": float(np.abs(library - xcorr[valid]).max()),
         "convolution_is_flipped_cross_correlation": float(
@@ -113,7 +113,7 @@ def identities(image: np.ndarray, kernel: np.ndarray) -> dict[str, float]:
 
 def accuracy(model: nn.Sequential, x: np.ndarray, y: np.ndarray) -> float:
     with nb.no_grad():
-        scores = model(nb.tensor(x)).data
+        scores = model(nb.tensor(x)).array
     return float((scores.argmax(axis=1) == y).mean())
 
 
@@ -140,14 +140,14 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, epochs: 
     xcorr_net = small_cnn(nn.Conv2d, generator)
     conv_net = small_cnn(TrueConv2d, generator)
     conv_net.load_state_dict(xcorr_net.state_dict())
-    conv_net[0].weight.data[...] = xcorr_net[0].weight.data[:, :, ::-1, ::-1]   # flipped init
+    conv_net[0].weight.array[...] = xcorr_net[0].weight.array[:, :, ::-1, ::-1]   # flipped init
     own_net = small_cnn(TrueConv2d, generator)                             # its own init
-    initial = xcorr_net[0].weight.data.copy()
+    initial = xcorr_net[0].weight.array.copy()
     seed = int(generator.integers(2**32))
     for net in (xcorr_net, conv_net, own_net):                             # same batches
         train(net, x[train_rows], y[train_rows], epochs, np.random.default_rng(seed))
     test_x, test_y = x[test_rows], y[test_rows]
-    learned = xcorr_net[0].weight.data
+    learned = xcorr_net[0].weight.array
     scale = float(np.abs(learned).max())
     results["accuracy"] = {
         "cross_correlation": accuracy(xcorr_net, test_x, test_y),
@@ -155,7 +155,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *, epochs: 
         "convolution_own_init": accuracy(own_net, test_x, test_y),
     }
     results["kernel_max_diff"] = float(
-        np.abs(conv_net[0].weight.data[:, :, ::-1, ::-1] - learned).max() / scale)
+        np.abs(conv_net[0].weight.array[:, :, ::-1, ::-1] - learned).max() / scale)
     results["kernel_change"] = float(np.abs(learned - initial).max() / scale)
     results["epochs"] = int(epochs)
     results["figure"] = _figure(image, kernel, xcorr_net, conv_net, results, Path(out_dir))
@@ -202,8 +202,8 @@ def _figure(image: np.ndarray, kernel: np.ndarray, xcorr_net: Any, conv_net: Any
     ax.set_xticks(range(3), names, fontsize=7)
     ax.set_ylim(min(values) - 0.05, 1.0)
     ax.set_title("held-out accuracy", fontsize=9)
-    learned = xcorr_net[0].weight.data[:, 0]
-    flipped = conv_net[0].weight.data[:, 0, ::-1, ::-1]
+    learned = xcorr_net[0].weight.array[:, 0]
+    flipped = conv_net[0].weight.array[:, 0, ::-1, ::-1]
     for k in range(4):
         show_image(fig.add_subplot(grid[1, k]), learned[k], f"cross-corr. {k}", cmap="RdBu_r")
         show_image(fig.add_subplot(grid[1, 4 + k]), flipped[k], f"flip(true conv. {k})",

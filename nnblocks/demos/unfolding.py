@@ -44,7 +44,7 @@ BATCH = 2
 
 def gradients(loss: Any, leaves: dict[str, Any]) -> dict[str, np.ndarray]:
     loss.backward()
-    return {name: t.grad for name, t in leaves.items()}
+    return {name: t.grad.array for name, t in leaves.items()}
 
 
 def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
@@ -110,7 +110,7 @@ def _layer_node(output: Any) -> Any:
 
 
 def _values(x: np.ndarray, h0: np.ndarray, rnn: Any) -> dict[str, np.ndarray]:
-    return {"x": x, "h0": h0, **{n: p.data for n, p in rnn.named_parameters()}}
+    return {"x": x, "h0": h0, **{n: p.array for n, p in rnn.named_parameters()}}
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:

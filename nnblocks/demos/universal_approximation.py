@@ -62,11 +62,11 @@ def _spread_steps(net: nn.Sequential, x: np.ndarray, y: np.ndarray, low: float,
     width = net[0].out_features
     centres = np.linspace(low, high, width + 2)[1:-1]                       # (N,)
     slope = STEEPNESS * (width + 1) / (high - low)
-    net[0].weight.data[:, 0] = slope
-    net[0].bias.data[:] = -slope * centres
+    net[0].weight.array[:, 0] = slope
+    net[0].bias.array[:] = -slope * centres
     with nb.no_grad():
-        hidden = net[1](net[0](nb.tensor(x))).data                          # (P, N)
-    net[2].weight.data[0] = np.linalg.lstsq(hidden, y[:, 0], rcond=None)[0]   # (N,)
+        hidden = net[1](net[0](nb.tensor(x))).array                          # (P, N)
+    net[2].weight.array[0] = np.linalg.lstsq(hidden, y[:, 0], rcond=None)[0]   # (N,)
 
 
 def fit(width: int, x: np.ndarray, y: np.ndarray, steps: int, rng: np.random.Generator,
@@ -83,7 +83,7 @@ def fit(width: int, x: np.ndarray, y: np.ndarray, steps: int, rng: np.random.Gen
         loss = F.mse_loss(net(xt), yt)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss.data))
+        losses.append(float(loss.array))
     return net, losses
 
 
@@ -105,7 +105,7 @@ def run(out_dir: str | Path, rng: np.random.Generator | None = None, *,
     for width in results["widths"]:
         net, losses = fit(width, x, y, steps, generator)
         with nb.no_grad():
-            prediction = net(nb.tensor(grid)).data                          # (4P, 1)
+            prediction = net(nb.tensor(grid)).array                          # (4P, 1)
         fits[width] = prediction[:, 0]
         results["max_error"].append(float(np.abs(prediction - target(grid)).max()))
         results["mse"].append(losses[-1] if losses else float("nan"))

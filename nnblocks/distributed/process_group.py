@@ -183,7 +183,7 @@ class Work:
 
 def _buffer(tensor: Any, who: str) -> np.ndarray:
     """The array a collective works on in place: contiguous, of a type MPI reduces."""
-    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    array = tensor.array if isinstance(tensor, Tensor) else tensor
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{who}: expected a Tensor or numpy array, got {type(tensor).__name__}")
     if array.dtype not in (np.float32, np.float64, np.int32, np.int64):

@@ -264,7 +264,7 @@ def adaptive_avg_pool2d(input: Any, output_size: Any, *,
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(9.0).reshape(1, 1, 3, 3))
-    >>> adaptive_avg_pool2d(x, 2).data[0, 0]
+    >>> adaptive_avg_pool2d(x, 2).array[0, 0]
     array([[2., 3.],
            [5., 6.]])
     """
@@ -292,7 +292,7 @@ def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = Fal
 
 
 def _global_check(input: Any, who: str) -> None:
-    shape = np.shape(getattr(input, "data", input))
+    shape = np.shape(getattr(input, "array", input))
     if len(shape) != 4:
         raise ValueError(f"{who}: expected a 4-D input (N, C, H, W), got shape {shape}")
 

@@ -65,5 +65,5 @@ def ge(a: Any, b: Any) -> Tensor:
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
              equal_nan: bool = False) -> bool:
     """``|a - b| <= atol + rtol |b|`` everywhere, as ``torch.allclose`` (a Python bool)."""
-    return bool(np.allclose(getattr(a, "data", a), getattr(b, "data", b), rtol=rtol, atol=atol,
+    return bool(np.allclose(getattr(a, "array", a), getattr(b, "array", b), rtol=rtol, atol=atol,
                             equal_nan=equal_nan))

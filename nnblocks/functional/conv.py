@@ -351,7 +351,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     >>> w = nb.tensor(np.ones((1, 1, 2, 2)))
-    >>> conv2d(x, w, stride=2).data[0, 0]
+    >>> conv2d(x, w, stride=2).array[0, 0]
     array([[10., 18.],
            [42., 50.]])
     """
@@ -365,7 +365,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.array([[[1.0, 2.0, 4.0, 8.0]]]))
-    >>> conv1d(x, nb.tensor(np.array([[[-1.0, 1.0]]])), padding="same").data
+    >>> conv1d(x, nb.tensor(np.array([[[-1.0, 1.0]]])), padding="same").array
     array([[[ 1.,  2.,  4., -8.]]])
     """
     return Conv1dBlock.apply(input, weight, bias, stride=stride, padding=padding,
@@ -401,11 +401,11 @@ def sobel(x: Any, padding: Any = 1) -> Tensor:
 
     >>> import nnblocks as nb
     >>> step = nb.tensor(np.array([[[[0.0, 0.0, 1.0, 1.0]] * 3]]))   # a vertical edge
-    >>> sobel(step, padding=0).data[0, :, 0]
+    >>> sobel(step, padding=0).array[0, :, 0]
     array([[-4., -4.],
            [ 0.,  0.]])
     """
-    data = getattr(x, "data", np.asarray(x))
+    data = getattr(x, "array", np.asarray(x))
     if data.ndim not in (3, 4):
         raise ValueError(f"sobel: expected a 4-D input (N, C, H, W) or a 3-D unbatched one, "
                          f"got shape {data.shape}")

@@ -70,7 +70,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
-    data = getattr(x, "data", np.asarray(x))
+    data = getattr(x, "array", np.asarray(x))
     return DropoutBlock.apply(x, dropout_mask(data.shape, p, data.dtype, rng))
 
 
@@ -80,7 +80,7 @@ def _feature_dropout(x: Any, p: float, training: bool, rng: np.random.Generator 
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: probability p must be in [0, 1], got {p}")
-    data = getattr(x, "data", np.asarray(x))
+    data = getattr(x, "array", np.asarray(x))
     if data.ndim not in ndims:
         raise ValueError(f"{who}: expected a {' or '.join(f'{n}-D' for n in ndims)} input, got "
                          f"shape {data.shape}")

@@ -83,8 +83,8 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if sparse:
         raise ValueError("embedding: sparse=True is not supported (nnblocks has no sparse "
                          "gradients); leave it False")
-    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
-    table = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    indices = input.array if isinstance(input, Tensor) else np.asarray(input)
+    table = weight.array if isinstance(weight, Tensor) else np.asarray(weight)
     padding_idx = _padding_index(padding_idx, table.shape[0], "embedding")
     if max_norm is not None:
         renorm_(table, indices, float(max_norm), float(norm_type))
@@ -112,7 +112,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     >>> one_hot(Tensor(np.array([0, 2])), 3).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    labels = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer (int64) class values, got dtype "
                         f"{labels.dtype}")

@@ -498,15 +498,15 @@ def matmul(a: Any, b: Any) -> Tensor:
 def mm(a: Any, b: Any) -> Tensor:
     """Product of two 2-D tensors (``torch.mm``: no batching, no broadcasting)."""
     for name, t in (("input", a), ("mat2", b)):
-        if np.ndim(getattr(t, "data", t)) != 2:
+        if np.ndim(getattr(t, "array", t)) != 2:
             raise RuntimeError(f"mm: {name} must be a matrix, got shape "
-                               f"{np.shape(getattr(t, 'data', t))}")
+                               f"{np.shape(getattr(t, 'array', t))}")
     return MatMulBlock.apply(a, b)
 
 
 def bmm(a: Any, b: Any) -> Tensor:
     """Batched product of ``(B, n, m)`` and ``(B, m, p)`` tensors (``torch.bmm``)."""
-    sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+    sa, sb = np.shape(getattr(a, "array", a)), np.shape(getattr(b, "array", b))
     if len(sa) != 3 or len(sb) != 3 or sa[0] != sb[0]:
         raise RuntimeError(f"bmm: expected 3-D tensors with the same batch size, got shapes "
                            f"{sa} and {sb}")

@@ -330,8 +330,8 @@ def batch_norm(
     if training:
         y, mean, var = BatchNormBlock.apply(x, weight, bias, eps=eps)
         if running_mean is not None or running_var is not None:
-            data = getattr(x, "data", x)
-            update_running_stats(running_mean, running_var, mean.data, var.data,
+            data = getattr(x, "array", x)
+            update_running_stats(running_mean, running_var, mean.array, var.array,
                                  data.size // data.shape[1], momentum)
         return y
     if running_mean is None or running_var is None:

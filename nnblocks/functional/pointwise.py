@@ -205,4 +205,4 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 def clone(x: Any) -> Tensor:
     """A differentiable copy of ``x`` (:class:`CastBlock` to its own dtype), as ``torch.clone``."""
-    return CastBlock.apply(x, dtype=np.asarray(getattr(x, "data", x)).dtype)
+    return CastBlock.apply(x, dtype=np.asarray(getattr(x, "array", x)).dtype)

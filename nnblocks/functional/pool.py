@@ -385,7 +385,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> max_pool2d(x, 2).data[0, 0]
+    >>> max_pool2d(x, 2).array[0, 0]
     array([[ 5.,  7.],
            [13., 15.]])
     """
@@ -410,7 +410,7 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
     >>> import nnblocks as nb
     >>> x = nb.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> avg_pool2d(x, 2).data[0, 0]
+    >>> avg_pool2d(x, 2).array[0, 0]
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """

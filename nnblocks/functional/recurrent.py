@@ -98,18 +98,18 @@ def check_layer(
 
 def check_cell_input(name: str, x: Any) -> None:
     """A cell takes one time step: input ``(N, D)``."""
-    if np.ndim(getattr(x, "data", x)) != 2:
+    if np.ndim(getattr(x, "array", x)) != 2:
         raise ValueError(
             f"{name}: input must have shape (N, D) (batch, features), "
-            f"got shape {np.shape(getattr(x, 'data', x))}"
+            f"got shape {np.shape(getattr(x, 'array', x))}"
         )
 
 
 def zeros_state(x: Any, w_hh: Any, batch_axis: int) -> Array:
     """The default initial state: zeros ``(N, H)`` of the input's dtype, N read from
     ``x.shape[batch_axis]`` and H from ``w_hh`` ``(G H, H)``."""
-    data = np.asarray(getattr(x, "data", x))
-    hidden = np.shape(getattr(w_hh, "data", w_hh))[-1]
+    data = np.asarray(getattr(x, "array", x))
+    hidden = np.shape(getattr(w_hh, "array", w_hh))[-1]
     return np.zeros((data.shape[batch_axis], hidden), dtype=data.dtype)
 
 

@@ -217,10 +217,10 @@ def _along(name: str, arg: Any, x: Any, dim: int, keepdim: bool) -> ValuesIndice
     gathered at those indices (:class:`~nnblocks.functional.shape.GetItemBlock`), so the gradient
     goes to that one element, as in PyTorch: :math:`g_x[\ldots, i_k, \ldots] = g_y[\ldots]`.
     """
-    data = getattr(x, "data", None)
+    data = getattr(x, "array", None)
     if data is None:
         x = Tensor(np.asarray(x))
-        data = x.data
+        data = x.array
     if data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {data.shape}")
     (d,) = normalize_dims(name, dim, data.ndim)
@@ -284,11 +284,11 @@ def std(
 
 def argmax(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (no gradient)."""
-    data = getattr(x, "data", np.asarray(x))
+    data = getattr(x, "array", np.asarray(x))
     return Tensor(np.argmax(data, axis=dim, keepdims=keepdim))
 
 
 def argmin(x: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (no gradient)."""
-    data = getattr(x, "data", np.asarray(x))
+    data = getattr(x, "array", np.asarray(x))
     return Tensor(np.argmin(data, axis=dim, keepdims=keepdim))

@@ -23,7 +23,7 @@ class ValuesIndices(NamedTuple):
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _gather(x: Any, idx: np.ndarray, d: int) -> Tensor:
@@ -43,7 +43,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) 
     if data.ndim == 0:
         return ValuesIndices(getitem(x, ()), Tensor(np.array(0)))
     (d,) = normalize_dims("sort", dim, data.ndim)
-    idx = argsort(x, d, descending).data
+    idx = argsort(x, d, descending).array
     return ValuesIndices(_gather(x, idx, d), Tensor(idx))
 
 
@@ -68,7 +68,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
     n = data.shape[d] if data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {n}")
-    idx = argsort(x, d, descending=largest).data
+    idx = argsort(x, d, descending=largest).array
     idx = np.take(idx, np.arange(k), axis=d)
     return ValuesIndices(_gather(x, idx, d), Tensor(idx))
 
@@ -81,10 +81,10 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise RuntimeError(f"masked_fill: expected a bool mask, got dtype {mask.dtype}")
     data = _array(x)
     if isinstance(value, Tensor):
-        if value.data.size != 1:
+        if value.array.size != 1:
             raise RuntimeError("masked_fill: value must be a number or a one-element tensor, "
                                f"got shape {value.shape}")
-        value = value.data.reshape(()).astype(data.dtype)
+        value = value.array.reshape(()).astype(data.dtype)
     else:
         value = np.asarray(value).astype(data.dtype)
     out = where(mask, value, x)

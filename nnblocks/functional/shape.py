@@ -327,7 +327,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
 
 def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two axes (the last two by default) (:class:`PermuteBlock`)."""
-    ndim = np.ndim(getattr(x, "data", x))
+    ndim = np.ndim(getattr(x, "array", x))
     if ndim < 2:
         return PermuteBlock.apply(x, dims=tuple(range(ndim)))
     (a,) = normalize_dims("transpose", dim0, ndim)
@@ -371,7 +371,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
 def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Split into chunks of ``split_size`` (the last may be smaller) or of the given sizes,
     as ``torch.split`` (:class:`SplitBlock`)."""
-    shape = np.shape(getattr(x, "data", x))
+    shape = np.shape(getattr(x, "array", x))
     (axis,) = normalize_dims("split", dim, len(shape))
     n = shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -390,7 +390,7 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     smaller, and fewer pieces come back when ``n`` is small), as ``torch.chunk``."""
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-    shape = np.shape(getattr(x, "data", x))
+    shape = np.shape(getattr(x, "array", x))
     (axis,) = normalize_dims("chunk", dim, len(shape))
     size = -(-shape[axis] // int(chunks))                        # ceil
     return split(x, max(size, 1), dim)
@@ -404,7 +404,7 @@ def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Tensor:
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim..end_dim`` into one, as ``torch.flatten`` (a
     :class:`ReshapeBlock`)."""
-    shape = np.shape(getattr(x, "data", x))
+    shape = np.shape(getattr(x, "array", x))
     if not shape:
         return ReshapeBlock.apply(x, shape=(1,))
     start = start_dim % len(shape)

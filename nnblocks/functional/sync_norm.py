@@ -116,6 +116,6 @@ def sync_batch_norm(x: Any, running_mean: Array | None, running_var: Array | Non
     global mean and the **unbiased** global variance :math:`\sigma^2 M / (M - 1)`, as
     :func:`~nnblocks.functional.norm.batch_norm` does for one process."""
     y, mean, var, count = SyncBatchNormBlock.apply(x, weight, bias, eps=eps, reduce=reduce)
-    update_running_stats(running_mean, running_var, mean.data, var.data, float(count.data),
+    update_running_stats(running_mean, running_var, mean.array, var.array, float(count.array),
                          momentum)
     return y

@@ -125,7 +125,7 @@ def _var(obj: Any) -> str:
 def _to_arrays(obj: Any, where: str) -> Any:
     """Tensors -> arrays in nested containers; anything that is no plain value is refused."""
     if isinstance(obj, Tensor):
-        return obj.data
+        return obj.array
     if isinstance(obj, dict):
         return {k: _to_arrays(v, f"{where}[{k!r}]") for k, v in obj.items()}
     if isinstance(obj, list):

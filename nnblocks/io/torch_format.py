@@ -113,7 +113,7 @@ class _TorchPolicy(Policy):
         if func.name in ("_rebuild_parameter", "_rebuild_parameter_with_state"):
             if len(args) < 2 or not isinstance(args[0], Tensor):
                 raise CheckpointError(f"malformed {func.name} arguments")
-            return Tensor(args[0].data, requires_grad=bool(args[1]))
+            return Tensor(args[0].array, requires_grad=bool(args[1]))
         raise CheckpointError(f"calling {func!r} is not allowed")
 
     def build(self, target: Any, state: Any) -> Any:

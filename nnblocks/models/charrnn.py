@@ -46,7 +46,7 @@ class CharRNN(nn.Module):
         ids = ids if isinstance(ids, Tensor) else Tensor(np.asarray(ids))
         if not np.issubdtype(ids.dtype, np.integer):
             raise TypeError(f"CharRNN: inputs must be integer character ids, got {ids.dtype}")
-        if ids.numel() and (ids.data.min() < 0 or ids.data.max() >= self.vocab_size):
+        if ids.numel() and (ids.array.min() < 0 or ids.array.max() >= self.vocab_size):
             raise ValueError(f"CharRNN: character ids must be in [0, {self.vocab_size})")
         dtype = self.fc.weight.dtype
         classes = np.arange(self.vocab_size, dtype=ids.dtype)             # (V,)
@@ -79,7 +79,7 @@ class CharRNN(nn.Module):
         with no_grad():
             logits, state = self(prompt, return_state=True)
             for t in range(length):
-                z = logits.data[0, -1].astype(np.float64) / temperature      # (V,)
+                z = logits.array[0, -1].astype(np.float64) / temperature      # (V,)
                 p = np.exp(z - z.max())
                 out[t] = rng.choice(self.vocab_size, p=p / p.sum())
                 logits, state = self(out[t:t + 1].reshape(1, 1), state, return_state=True)
@@ -92,5 +92,5 @@ class SequenceCrossEntropy(nn.Module):
 
     def forward(self, logits: Any, targets: Any) -> Any:
         v = logits.shape[-1]
-        flat_targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+        flat_targets = np.asarray(targets.array if isinstance(targets, Tensor) else targets)
         return F.cross_entropy(logits.reshape(-1, v), flat_targets.reshape(-1))

@@ -183,6 +183,6 @@ def sobel(in_channels: int = 1, padding: Any = 1, *, dtype: Any = None) -> Conv2
     # the initial weight is overwritten: draw it from a throwaway generator, not the default one
     conv = Conv2d(in_channels, 2, 3, padding=padding, bias=False, dtype=dtype,
                   rng=np.random.default_rng(0))
-    conv.weight.data[...] = sobel_weight(in_channels, conv.weight.dtype)
+    conv.weight.array[...] = sobel_weight(in_channels, conv.weight.dtype)
     conv.weight.requires_grad = False
     return conv

@@ -64,7 +64,7 @@ class Embedding(Module):
             self.weight = Parameter(np.empty(shape, dtype=dtype))
             self.reset_parameters(rng)
         else:
-            weight = np.array(getattr(_weight, "data", _weight), dtype=dtype)
+            weight = np.array(getattr(_weight, "array", _weight), dtype=dtype)
             if weight.shape != shape:
                 raise ValueError(f"Embedding: _weight has shape {weight.shape}, expected {shape}")
             self.weight = Parameter(weight, requires_grad=not _freeze)
@@ -74,7 +74,7 @@ class Embedding(Module):
         init.normal_(self.weight, rng=rng)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0.0
+                self.weight.array[self.padding_idx] = 0.0
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
@@ -82,7 +82,7 @@ class Embedding(Module):
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> Embedding:
         """An Embedding whose table is ``embeddings`` ``(V, D)`` (frozen unless told)."""
-        data = np.asarray(getattr(embeddings, "data", embeddings))
+        data = np.asarray(getattr(embeddings, "array", embeddings))
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{data.shape}")

@@ -26,11 +26,11 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        ndim = len(np.shape(getattr(x, "data", x)))
+        ndim = len(np.shape(getattr(x, "array", x)))
         for name, dim in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
             if not -max(ndim, 1) <= dim < max(ndim, 1):
                 raise IndexError(f"{self!r}: {name}={dim} is out of range for an input with "
-                                 f"{ndim} dims (shape {np.shape(getattr(x, 'data', x))})")
+                                 f"{ndim} dims (shape {np.shape(getattr(x, 'array', x))})")
         return flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -1,6 +1,6 @@
 """Parameter initialisations, as ``torch.nn.init``, drawing from an explicit generator.
 
-Every function fills ``tensor.data`` in place and returns the tensor. ``rng`` defaults to
+Every function fills ``tensor.array`` in place and returns the tensor. ``rng`` defaults to
 nnblocks' default generator (seeded by ``nb.manual_seed``).
 
 Fans for a weight of shape ``(out, in, *k)``: ``fan_in = in * prod(k)``,
@@ -45,7 +45,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.reshape(tensor.shape)              # in place, keeps the dtype
+    tensor.array[...] = values.reshape(tensor.shape)              # in place, keeps the dtype
     return tensor
 
 

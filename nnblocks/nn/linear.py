@@ -17,7 +17,7 @@ from nnblocks.nn.sizes import size_argument
 
 def check_features(module: Module, x: Any, expected: int) -> None:
     """Raise a ``ValueError`` naming ``module`` when the last axis of ``x`` is not ``expected``."""
-    shape = np.shape(getattr(x, "data", x))
+    shape = np.shape(getattr(x, "array", x))
     if len(shape) == 0 or shape[-1] != expected:
         got = shape[-1] if shape else "no"
         raise ValueError(

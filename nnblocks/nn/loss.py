@@ -19,7 +19,7 @@ from nnblocks.nn.module import Module
 def _buffer(value: Any) -> np.ndarray | None:
     if value is None:
         return None
-    return np.array(getattr(value, "data", value), copy=True)
+    return np.array(getattr(value, "array", value), copy=True)
 
 
 class CrossEntropyLoss(Module):

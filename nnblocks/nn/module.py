@@ -271,7 +271,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad[...] = 0
+                p.grad.array[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set ``requires_grad`` of every parameter; returns self."""
@@ -301,11 +301,11 @@ class Module:
         for m in self.modules():
             for p in m._parameters.values():
                 if np.issubdtype(p.dtype, np.floating):
-                    p.data = p.data.astype(dtype)
+                    p.array = p.array.astype(dtype)
                     p.grad = None
             for name, b in list(m._buffers.items()):
                 if isinstance(b, Tensor) and np.issubdtype(b.dtype, np.floating):
-                    b.data = b.data.astype(dtype)
+                    b.array = b.array.astype(dtype)
                 elif b is not None and np.issubdtype(b.dtype, np.floating):
                     m._buffers[name] = b.astype(dtype)
         return self
@@ -343,17 +343,20 @@ class Module:
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict[str, np.ndarray]:
-        """Parameters and persistent buffers by dotted name, as NumPy arrays (copies)."""
-        out: OrderedDict[str, np.ndarray] = OrderedDict() if destination is None else destination
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, as PyTorch's: tensors cut from the
+        graph that **share** the module's arrays (``sd["weight"].copy_(w)`` changes the model;
+        take ``copy.deepcopy(sd)`` or ``{k: v.clone() ...}`` for a snapshot). With
+        ``keep_vars`` the parameters themselves."""
+        out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
         for mod_name, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             pre = f"{mod_name}." if mod_name else ""
             for name, p in m._parameters.items():
-                out[pre + name] = p if keep_vars else p.data.copy()
+                out[pre + name] = p if keep_vars else p.data
             skip = m.__dict__.get("_non_persistent_buffers", ())
             for name, b in m._buffers.items():
                 if b is not None and name not in skip:
-                    out[pre + name] = b if keep_vars else np.array(_to_array(b), copy=True)
+                    out[pre + name] = b if keep_vars else Tensor(_to_array(b))
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True,
@@ -392,7 +395,7 @@ class Module:
             if key not in own:
                 continue
             m, name, is_param = own[key]
-            current = m._parameters[name].data if is_param else _to_array(m._buffers[name])
+            current = m._parameters[name].array if is_param else _to_array(m._buffers[name])
             if value.shape != current.shape:
                 mismatches.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model "
@@ -402,9 +405,9 @@ class Module:
             raise StateDictShapeError(heading + "\n\t".join(mismatches))
         for m, name, is_param, value, current in loads:
             if is_param:
-                m._parameters[name].data = value.astype(current.dtype, copy=True)
+                m._parameters[name].array = value.astype(current.dtype, copy=True)
             elif isinstance(m._buffers[name], Tensor):
-                m._buffers[name].data = value.astype(current.dtype, copy=True)
+                m._buffers[name].array = value.astype(current.dtype, copy=True)
             else:
                 m._buffers[name] = value.astype(current.dtype, copy=True)
         return IncompatibleKeys(missing, unexpected)
@@ -489,7 +492,7 @@ def _check_name(module: Module, name: Any, kind: str) -> None:
 def _to_array(value: Any) -> np.ndarray:
     """A state-dict value as an array: NumPy arrays, nnblocks tensors or PyTorch tensors."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if hasattr(value, "detach") and hasattr(value, "cpu"):      # a torch.Tensor
         return np.asarray(value.detach().cpu().numpy())
     return np.asarray(value)

@@ -18,7 +18,7 @@ from nnblocks.nn.sizes import size_argument
 
 
 def _shape_of(x: Any) -> tuple[int, ...]:
-    return np.shape(getattr(x, "data", x))
+    return np.shape(getattr(x, "array", x))
 
 
 def _affine_parameters(module: Module, shape: tuple[int, ...], weight: bool, bias: bool,
@@ -37,9 +37,9 @@ def _affine_parameters(module: Module, shape: tuple[int, ...], weight: bool, bia
 def _check_dtype(module: Module, x: Any) -> None:
     """The input must have the dtype of the module's parameters (or running statistics), as
     PyTorch demands: a float64 batch through a float32 layer is a mistake, not a promotion."""
-    states = [p.data for p in module._parameters.values() if p is not None]
+    states = [p.array for p in module._parameters.values() if p is not None]
     states += [b for b in module._buffers.values() if b is not None and b.dtype.kind == "f"]
-    dtype = np.asarray(getattr(x, "data", x)).dtype
+    dtype = np.asarray(getattr(x, "array", x)).dtype
     if states and dtype != states[0].dtype:
         raise TypeError(
             f"{module!r}: input has dtype {dtype} but the layer's parameters have dtype "

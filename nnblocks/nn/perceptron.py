@@ -95,8 +95,8 @@ class Perceptron(Module):
         >>> unit.fit(X, np.array([0, 0, 0, 1]), rng=np.random.default_rng(0))[-1]   # AND
         0
         """
-        X = np.asarray(getattr(X, "data", X), dtype=self.weight.dtype)
-        y = np.asarray(getattr(y, "data", y))
+        X = np.asarray(getattr(X, "array", X), dtype=self.weight.dtype)
+        y = np.asarray(getattr(y, "array", y))
         check_features(self, X, self.in_features)
         if X.ndim != 2 or y.shape != X.shape[:1]:
             raise ValueError(f"Perceptron.fit: expected X (N, D) and y (N,), got X {X.shape} "
@@ -108,8 +108,8 @@ class Perceptron(Module):
             raise ValueError(f"Perceptron.fit: labels must be in {{-1, +1}} or {{0, 1}}, got "
                              f"{sorted(labels)}")
         rng = get_rng(rng)
-        w = self.weight.data
-        b = self.bias.data
+        w = self.weight.array
+        b = self.bias.array
         history: list[int] = []
         for _ in range(epochs):
             mistakes = 0

@@ -101,9 +101,9 @@ def export(
     graph = helper.make_graph(
         builder.nodes,
         "nnblocks",
-        [_value_info(name, x.data, second.inputs[k].data if second else None, symbols)
+        [_value_info(name, x.array, second.inputs[k].array if second else None, symbols)
          for k, (x, name) in enumerate(zip(inputs, in_names))],
-        [_value_info(name, y.data, second.outputs[k].data if second else None, symbols)
+        [_value_info(name, y.array, second.outputs[k].array if second else None, symbols)
          for k, (y, name) in enumerate(zip(trace.outputs, out_names))],
         initializer=list(builder.initializers.values()),
     )
@@ -130,7 +130,7 @@ def _second_trace(model: Any, trace: Trace, axes: dict[int, str]
     if not axes:
         return None, {}
     sizes, symbols = {}, {}
-    first = trace.inputs[0].data
+    first = trace.inputs[0].array
     for j, (axis, name) in enumerate(sorted(axes.items())):
         size = first.shape[axis] if first.ndim > axis else 1
         sizes[axis] = size + 2 + j                      # a distinct (old, new) pair per axis
@@ -202,7 +202,7 @@ def _bind_outputs(trace: Trace, builder: GraphBuilder, out_names: list[str]) -> 
     for y, name in zip(trace.outputs, out_names):
         value = builder.names.get(id(y))
         if value is None:                      # a parameter or a constant returned as is
-            value = builder.initializer(np.asarray(y.data))
+            value = builder.initializer(np.asarray(y.array))
         if value in taken or value in builder.initializers or value in renames:
             builder.scope = "output"
             builder.nodes.append(helper.make_node("Identity", [renames.get(value, value)],

@@ -131,7 +131,7 @@ class OpContext:
         x = self.op.inputs[i] if i < len(self.op.inputs) else None
         if x is None:
             return None
-        return np.asarray(getattr(x, "data", x))
+        return np.asarray(getattr(x, "array", x))
 
     def shape(self, i: int) -> tuple[int, ...]:
         return self.array(i).shape
@@ -143,7 +143,7 @@ class OpContext:
         return self.array(i).dtype
 
     def out_array(self, k: int = 0) -> np.ndarray:
-        return self.op.outputs[k].data
+        return self.op.outputs[k].array
 
     def is_traced(self, i: int) -> bool:
         """Whether input ``i`` is computed by the graph (an input or an op's output)."""
@@ -170,13 +170,13 @@ class OpContext:
             return self.g.names[id(x)]
         state = self.g.state_names.get(id(x))
         if state is not None:
-            return self.g.initializer(np.asarray(getattr(x, "data", x)), state)
+            return self.g.initializer(np.asarray(getattr(x, "array", x)), state)
         self._check_constant(i)
         if isinstance(x, (bool, int, float)):
             if dtype is None:
                 dtype = self.out_array(0).dtype
             return self.g.scalar(x, dtype)
-        value = np.asarray(getattr(x, "data", x))
+        value = np.asarray(getattr(x, "array", x))
         if dtype is not None:
             value = value.astype(dtype)
         return self.g.initializer(value)
@@ -197,8 +197,8 @@ class OpContext:
         if not same_value(self.op.inputs[i], other):
             raise self.error(
                 f"input {i} is an array computed outside nnblocks blocks that changes with the "
-                f"batch size (shape {np.shape(getattr(self.op.inputs[i], 'data', 0))} vs "
-                f"{np.shape(getattr(other, 'data', other))}): the graph cannot reproduce NumPy "
+                f"batch size (shape {np.shape(getattr(self.op.inputs[i], 'array', 0))} vs "
+                f"{np.shape(getattr(other, 'array', other))}): the graph cannot reproduce NumPy "
                 "code in forward; compute it with blocks (nnblocks.functional) or export with "
                 "dynamic_batch=False"
             )

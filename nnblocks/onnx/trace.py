@@ -63,7 +63,7 @@ def flatten_outputs(result: Any, who: str = "export") -> tuple[Any, ...]:
 def as_inputs(example: Any) -> tuple[Tensor, ...]:
     """The example input(s) as new tensors: one array/tensor, or a tuple of them."""
     items = example if isinstance(example, (tuple, list)) else (example,)
-    return tuple(Tensor(np.asarray(getattr(x, "data", x))) for x in items)
+    return tuple(Tensor(np.asarray(getattr(x, "array", x))) for x in items)
 
 
 def run_trace(model: Any, inputs: Sequence[Tensor]) -> Trace:
@@ -99,7 +99,7 @@ def resized(inputs: Sequence[Tensor], sizes: dict[int, int]) -> tuple[Tensor, ..
     cyclically along each axis."""
     out = []
     for x in inputs:
-        data = x.data
+        data = x.array
         for axis, size in sizes.items():
             if data.ndim <= axis:
                 raise ValueError(f"export: a dynamic axis {axis} needs inputs with more than "
@@ -133,7 +133,7 @@ def pair_traces(first: Trace, second: Trace) -> None:
 def same_value(a: Any, b: Any) -> bool:
     """Whether two hyper-parameters or constants are equal (arrays by shape and content)."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        a, b = getattr(a, "data", a), getattr(b, "data", b)
+        a, b = getattr(a, "array", a), getattr(b, "array", b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))

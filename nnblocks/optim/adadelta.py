@@ -55,8 +55,8 @@ class Adadelta(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = 0
-        state["square_avg"] = np.zeros_like(p.data)
-        state["acc_delta"] = np.zeros_like(p.data)
+        state["square_avg"] = np.zeros_like(p.array)
+        state["acc_delta"] = np.zeros_like(p.array)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

@@ -75,7 +75,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+        state["sum"] = np.full_like(p.array, float(group["initial_accumulator_value"]))
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -107,10 +107,10 @@ class Adam(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = 0
-        state["exp_avg"] = np.zeros_like(p.data)
-        state["exp_avg_sq"] = np.zeros_like(p.data)
+        state["exp_avg"] = np.zeros_like(p.array)
+        state["exp_avg_sq"] = np.zeros_like(p.array)
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["max_exp_avg_sq"] = np.zeros_like(p.array)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -84,7 +84,7 @@ class DeltaBarDelta(Optimizer):
     >>> w = Parameter(np.array([1.0]))
     >>> opt = DeltaBarDelta([w], lr=0.25, kappa=0.125, phi=0.5, theta=0.5)
     >>> for _ in range(2):
-    ...     w.grad = w.data.copy()       # E = w^2 / 2
+    ...     w.grad = w.array.copy()       # E = w^2 / 2
     ...     opt.step()
     >>> opt.state[w]["rates"]            # the gradient kept its sign: 0.25 + 0.125
     array([0.375])
@@ -115,8 +115,8 @@ class DeltaBarDelta(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = 0
-        state["rates"] = np.full_like(p.data, float(group["lr"]))
-        state["delta_bar"] = np.zeros_like(p.data)
+        state["rates"] = np.full_like(p.array, float(group["lr"]))
+        state["delta_bar"] = np.zeros_like(p.array)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -178,15 +178,15 @@ class LBFGS(Optimizer):
     # ------------------------------------------------------------------ flat views
     def _flat_grad(self) -> np.ndarray:
         return np.concatenate([
-            np.zeros(p.data.size, p.data.dtype) if p.grad is None
-            else np.asarray(p.grad, dtype=p.data.dtype).reshape(-1) for p in self._params
+            np.zeros(p.array.size, p.array.dtype) if p.grad is None
+            else p.grad.array.astype(p.array.dtype, copy=False).reshape(-1) for p in self._params
         ])
 
     def _add_step(self, t: float, d: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += (t * d[offset:offset + n]).reshape(p.data.shape).astype(p.data.dtype)
+            n = p.array.size
+            p.array += (t * d[offset:offset + n]).reshape(p.array.shape).astype(p.array.dtype)
             bump(p)                                  # an in-place change (version counters)
             offset += n
 
@@ -248,14 +248,14 @@ class LBFGS(Optimizer):
                 break
             evals = 0
             if group["line_search_fn"] is not None:
-                start = [p.data.copy() for p in self._params]
+                start = [p.array.copy() for p in self._params]
 
                 def along(step: float, start: list = start, d: np.ndarray = d) -> tuple:
                     self._add_step(step, d)
                     value = self._evaluate(closure)
                     grad = self._flat_grad()
                     for p, x in zip(self._params, start):
-                        p.data[...] = x
+                        p.array[...] = x
                     return value, grad
 
                 loss, flat_grad, t, evals = _strong_wolfe(

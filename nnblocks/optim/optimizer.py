@@ -1,7 +1,7 @@
 """``Optimizer``: parameter groups, lazily created per-parameter state, and state dicts.
 
 An optimizer never lives inside a layer: it receives the parameters (or groups of them, each with
-its own hyper-parameters) and, at every :meth:`Optimizer.step`, updates ``p.data`` in place from
+its own hyper-parameters) and, at every :meth:`Optimizer.step`, updates ``p.array`` in place from
 ``p.grad``. The update works on raw NumPy arrays, so nothing is recorded for backpropagation.
 """
 
@@ -106,19 +106,19 @@ class Optimizer:
                 state = self.state[p]
                 if len(state) == 0:
                     self._init_state(p, state, group)
-                self._update(p.data, grad, state, group)
+                self._update(p.array, grad, state, group)
                 bump(p)              # an in-place change, as PyTorch's (version counters)
         return loss
 
     def _grad_of(self, p: Tensor) -> np.ndarray:
-        grad = np.asarray(p.grad)
-        if grad.shape != p.data.shape:
+        grad = p.grad.array
+        if grad.shape != p.array.shape:
             raise ValueError(
-                f"{type(self).__name__}.step: a parameter of shape {p.data.shape} has a "
+                f"{type(self).__name__}.step: a parameter of shape {p.array.shape} has a "
                 f"gradient of shape {grad.shape}"
             )
-        if grad.dtype != p.data.dtype:
-            grad = grad.astype(p.data.dtype)
+        if grad.dtype != p.array.dtype:
+            grad = grad.astype(p.array.dtype)
         return grad
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -130,7 +130,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p.grad.array[...] = 0
 
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -276,10 +276,10 @@ def _load_value(owner: str, key: str, value: Any, p: Tensor) -> Any:
         return int(number) if number.is_integer() else number
     if isinstance(value, (np.ndarray, np.generic)):
         if np.issubdtype(value.dtype, np.floating):
-            if value.ndim > 0 and value.shape != p.data.shape:
+            if value.ndim > 0 and value.shape != p.array.shape:
                 raise ValueError(
                     f"{owner}.load_state_dict: state '{key}' has shape {value.shape}, its "
-                    f"parameter has shape {p.data.shape}"
+                    f"parameter has shape {p.array.shape}"
                 )
             return np.array(value, dtype=p.dtype, copy=True)
         return np.array(value, copy=True)

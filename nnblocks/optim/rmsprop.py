@@ -82,11 +82,11 @@ class RMSprop(Optimizer):
 
     def _init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = 0
-        state["square_avg"] = np.zeros_like(p.data)
+        state["square_avg"] = np.zeros_like(p.array)
         if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(p.data)
+            state["momentum_buffer"] = np.zeros_like(p.array)
         if group["centered"]:
-            state["grad_avg"] = np.zeros_like(p.data)
+            state["grad_avg"] = np.zeros_like(p.array)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -57,7 +57,7 @@ class SGD(Optimizer):
     >>> opt = SGD([w], lr=0.1, momentum=0.9)
     >>> w.grad = np.array([1.0, 1.0])
     >>> opt.step()
-    >>> w.data
+    >>> w.array
     array([ 0.9, -2.1])
     """
 

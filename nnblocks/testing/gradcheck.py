@@ -58,7 +58,7 @@ def _evaluate(fn: Callable[..., Any], inputs: Sequence[Any]) -> np.ndarray:
     outs = _as_outputs(fn(*inputs))
     if not outs:
         return np.zeros(0)
-    return np.concatenate([o.data.astype(np.float64).ravel() for o in outs])
+    return np.concatenate([o.array.astype(np.float64).ravel() for o in outs])
 
 
 def _vjp(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
@@ -80,7 +80,7 @@ def _vjp(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
     if total is not None:
         total.backward()
     grads = [
-        inputs[i].grad.astype(np.float64) if inputs[i].grad is not None
+        inputs[i].grad.array.astype(np.float64) if inputs[i].grad is not None
         else np.zeros(inputs[i].shape) for i in targets
     ]
     return grads, names
@@ -89,14 +89,14 @@ def _vjp(fn: Callable[..., Any], inputs: Sequence[Any], targets: Sequence[int],
 def _numerical_jvp(fn: Callable[..., Any], inputs: Sequence[Any], i: int, v: np.ndarray,
                    eps: float) -> np.ndarray:
     x = inputs[i]
-    original = x.data.copy()
+    original = x.array.copy()
     try:
-        x.data = original + eps * v
+        x.array = original + eps * v
         plus = _evaluate(fn, inputs)
-        x.data = original - eps * v
+        x.array = original - eps * v
         minus = _evaluate(fn, inputs)
     finally:
-        x.data = original
+        x.array = original
     return (plus - minus) / (2 * eps)
 
 
@@ -142,7 +142,7 @@ def gradcheck(
     """
     rng = get_rng(rng)
     inputs = [
-        Tensor(x.data.astype(np.float64), requires_grad=True)
+        Tensor(x.array.astype(np.float64), requires_grad=True)
         if isinstance(x, Tensor) and x.requires_grad and x.dtype != np.float64 else x
         for x in inputs
     ]

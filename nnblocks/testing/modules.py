@@ -41,7 +41,7 @@ def check_module(
     xs = []
     for x in inputs:
         if isinstance(x, Tensor) and np.issubdtype(x.dtype, np.floating):
-            x = Tensor(x.data.astype(np.float64), requires_grad=True)
+            x = Tensor(x.array.astype(np.float64), requires_grad=True)
         xs.append(x)
     n = len(xs)
     names = [f"argument {k}" for k in range(n)] + [f"parameter {name!r}" for name, _ in named]

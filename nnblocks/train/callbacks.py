@@ -234,7 +234,7 @@ class GradNormLogger(Callback):
         squares = {}
         for name, p in state.model.named_parameters():
             if p.grad is not None:
-                g = p.grad.astype(np.float64, copy=False)
+                g = p.grad.array.astype(np.float64, copy=False)
                 squares[name] = float(np.dot(g.ravel(), g.ravel()))
         self.norms.append(math.sqrt(sum(squares.values())))
         if self.per_parameter:

@@ -21,10 +21,10 @@ def first_nonfinite(named_arrays: Any) -> str | None:
 
 def check_loss(loss: Any, model: Any, where: str) -> None:
     """Raise :class:`NonFiniteError` if ``loss`` is not finite, naming the first bad parameter."""
-    value = np.asarray(loss.data if hasattr(loss, "data") else loss)
+    value = np.asarray(loss.array if hasattr(loss, "array") else loss)
     if np.isfinite(value).all():
         return
-    bad = first_nonfinite((n, p.data) for n, p in model.named_parameters())
+    bad = first_nonfinite((n, p.array) for n, p in model.named_parameters())
     if bad is not None:
         cause = f"first non-finite parameter: '{bad}'"
     else:
@@ -37,14 +37,15 @@ def _largest(model: Any) -> str:
     """Where the largest parameter magnitude is: ``largest |value| 3.1e+38 in 'fc.weight'``."""
     name, value = None, -1.0
     for n, p in model.named_parameters():
-        if p.data.size and float(np.abs(p.data).max()) > value:
-            name, value = n, float(np.abs(p.data).max())
+        if p.array.size and float(np.abs(p.array).max()) > value:
+            name, value = n, float(np.abs(p.array).max())
     return "no parameters" if name is None else f"largest |value| {value:.3g} in '{name}'"
 
 
 def check_gradients(model: Any, where: str) -> None:
     """Raise :class:`NonFiniteError` naming the first parameter whose gradient is not finite."""
-    bad = first_nonfinite((n, p.grad) for n, p in model.named_parameters())
+    bad = first_nonfinite((n, None if p.grad is None else p.grad.array)
+                          for n, p in model.named_parameters())
     if bad is not None:
         raise NonFiniteError(f"non-finite gradient at {where} in parameter '{bad}'")
 
@@ -52,6 +53,6 @@ def check_gradients(model: Any, where: str) -> None:
 def check_parameters(model: Any, where: str) -> None:
     """Raise :class:`NonFiniteError` naming the first parameter that an update made non-finite
     (finite gradients can still overflow a parameter, e.g. with a huge learning rate)."""
-    bad = first_nonfinite((n, p.data) for n, p in model.named_parameters())
+    bad = first_nonfinite((n, p.array) for n, p in model.named_parameters())
     if bad is not None:
         raise NonFiniteError(f"non-finite parameter '{bad}' after the update at {where}")

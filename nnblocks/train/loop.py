@@ -30,7 +30,7 @@ from nnblocks.train.progress import EpochBar
 
 def as_array(x: Any) -> np.ndarray:
     """The array of a tensor, or ``x`` as an array."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def accuracy_count(output: Any, targets: Any) -> int | None:

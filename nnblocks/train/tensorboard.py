@@ -99,7 +99,7 @@ class TensorBoard(Callback):
         total = 0.0
         for name, p in state.model.named_parameters():
             if p.grad is not None:
-                g = p.grad.astype(np.float64, copy=False).ravel()
+                g = p.grad.array.astype(np.float64, copy=False).ravel()
                 square = float(np.dot(g, g))
                 total += square
                 self.writer.add_scalar(f"grad_norm/{name}", math.sqrt(square), step)
@@ -121,9 +121,9 @@ class TensorBoard(Callback):
             if key != "epoch" and isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.writer.add_scalar(f"epoch/{key}", float(value), epoch)
         for name, p in state.model.named_parameters():
-            self.writer.add_histogram(f"weights/{name}", p.data.astype(np.float64), epoch)
+            self.writer.add_histogram(f"weights/{name}", p.array.astype(np.float64), epoch)
             if p.grad is not None:
-                self.writer.add_histogram(f"grads/{name}", p.grad.astype(np.float64), epoch)
+                self.writer.add_histogram(f"grads/{name}", p.grad.array.astype(np.float64), epoch)
         first = first_layer_weight(state.model)
         if first is not None:
             grid = filter_grid(first[1], self.image_shape)       # (H, W) in [0, 1]

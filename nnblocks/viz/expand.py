@@ -61,7 +61,7 @@ def cross_entropy_primitives(inputs: Sequence[Any], saved: Any) -> Tensor:
     if saved is None or saved[0] != "plain" or saved[3] != "mean":
         raise NotImplementedError("cross_entropy: only the plain case is expanded")
     z, target = inputs[0], saved[2]
-    m = z.data.max(axis=1, keepdims=True)                        # (N, 1), a constant shift
+    m = z.array.max(axis=1, keepdims=True)                        # (N, 1), a constant shift
     log_sum = F.log(F.sum(F.exp(z - m), dim=1)) + m[:, 0]       # (N,)
     picked = z[np.arange(z.shape[0]), target]                    # (N,)
     return F.mean(log_sum - picked)

@@ -15,7 +15,7 @@ def first_layer_weight(model: object) -> tuple[str, np.ndarray] | None:
     when it has none."""
     for name, p in model.named_parameters():  # type: ignore[attr-defined]
         if p.ndim >= 2:
-            return name, p.data
+            return name, p.array
     return None
 
 

@@ -217,7 +217,7 @@ class _Walker:
     def walk(self, tensor: Tensor) -> None:
         label = "output\n" + shape_text(tensor)
         if self.values:
-            label += "\nvalue: " + summary(tensor.data)
+            label += "\nvalue: " + summary(tensor.array)
         out = self.add("output", "output", label)
         tail, index = self.source(tensor)
         self.graph.edges.append(GraphEdge(tail, out, _edge_label(tensor, index)))
@@ -280,7 +280,7 @@ class _Walker:
                 id(t), "input" if not t.requires_grad else "leaf")
             label = f"{name}\n{shape_text(t)}"
             if self.values:
-                label += "\nvalue: " + summary(t.data)
+                label += "\nvalue: " + summary(t.array)
                 if t.grad is not None:
                     label += "\ngrad: " + summary(t.grad)
             self.leaf_ids[id(t)] = self.add(kind, name, label)
@@ -320,7 +320,7 @@ class _Walker:
         recorded; the walker maps it back to ``x``."""
         if not isinstance(x, Tensor) or x.dtype.kind != "f":
             return x
-        p = Tensor(x.data, requires_grad=True)
+        p = Tensor(x.array, requires_grad=True)
         self.keep.append(p)
         self.proxies[id(p)] = x
         return p

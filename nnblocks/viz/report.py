@@ -119,7 +119,7 @@ def _predict(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
     out = []
     with no_grad():
         for i in range(0, len(x), batch):
-            out.append(np.asarray(model(Tensor(x[i:i + batch])).data, dtype=np.float64))
+            out.append(np.asarray(model(Tensor(x[i:i + batch])).array, dtype=np.float64))
     return np.concatenate(out)
 
 
@@ -317,7 +317,7 @@ def _features_section(model: Any, x1: np.ndarray) -> str:
     with no_grad():
         for child in children[:end]:
             h = child(h)
-    maps = np.asarray(h.data[0], dtype=np.float64)               # (C, H, W)
+    maps = np.asarray(h.array[0], dtype=np.float64)               # (C, H, W)
     tiles = np.stack([normalize(m) for m in maps])
     stage = " → ".join(kinds[start:end])
     return (_img(png_bytes(tile_grid(normalize(x1[0, 0])[None], 1, 8)), "the input")

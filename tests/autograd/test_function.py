@@ -160,7 +160,7 @@ def test_mistakes_get_messages(rng) -> None:
     class ReturnsArray(nb.autograd.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data
+            return a.array
 
     with pytest.raises(TypeError, match="ReturnsArray.forward must return tensors"):
         ReturnsArray.apply(a)

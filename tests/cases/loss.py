@@ -80,7 +80,7 @@ def _log_probs(x_shape: tuple, weighted: bool = False, ignored: int = 0):
 
     def make(rng: np.random.Generator) -> list:
         out = make_logits(rng)
-        x = out[0].data
+        x = out[0].array
         logp = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
         out[0] = nb.tensor(logp, requires_grad=True)
         return out

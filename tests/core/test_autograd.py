@@ -65,7 +65,7 @@ def test_chain_of_100000_ops_has_no_recursion_limit():
         y = y + 1.0
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones(3))
-    np.testing.assert_array_equal(y.data, np.full(3, 100_000.0))
+    np.testing.assert_array_equal(y.array, np.full(3, 100_000.0))
 
 
 def test_diamond_gradients_add_up():
@@ -82,7 +82,7 @@ def test_fan_out_of_a_leaf_used_many_times():
     x = leaf([0.5, 2.0, -1.0])
     y = (x * x + x * 3.0 + x - x / 2.0).sum()      # dy/dx = 2x + 3 + 1 - 1/2
     y.backward()
-    np.testing.assert_allclose(x.grad, 2 * x.data + 3.5, rtol=1e-15)
+    np.testing.assert_allclose(x.grad, 2 * x.array + 3.5, rtol=1e-15)
 
 
 def test_shared_intermediate_at_different_depths():
@@ -93,7 +93,7 @@ def test_shared_intermediate_at_different_depths():
         deep = deep * 1.0
     y = (deep * a).sum()                           # = sum(e^{2x}), dy/dx = 2 e^{2x}
     y.backward()
-    np.testing.assert_allclose(x.grad, 2 * np.exp(2 * x.data), rtol=1e-14)
+    np.testing.assert_allclose(x.grad, 2 * np.exp(2 * x.array), rtol=1e-14)
 
 
 def test_same_tensor_twice_in_one_block():
@@ -169,7 +169,7 @@ def test_retain_graph_accumulates_exactly_twice():
     x = leaf([0.3, -1.2, 2.5])
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    once = x.grad.copy()
+    once = x.grad.array.copy()
     y.backward()
     np.testing.assert_array_equal(x.grad, 2 * once)
     with pytest.raises(RuntimeError, match="second time"):
@@ -228,8 +228,8 @@ def test_retain_grad_on_intermediate_used_twice():
     h = x * 3.0
     h.retain_grad()
     (h * h + h).sum().backward()
-    np.testing.assert_array_equal(h.grad, 2 * h.data + 1)
-    np.testing.assert_array_equal(x.grad, 3 * (2 * h.data + 1))
+    np.testing.assert_array_equal(h.grad, 2 * h.array + 1)
+    np.testing.assert_array_equal(x.grad, 3 * (2 * h.array + 1))
 
 
 def test_intermediate_grad_is_not_kept_without_retain_grad():

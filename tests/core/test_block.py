@@ -37,18 +37,18 @@ def test_constants_are_kept_as_none():
     a = nb.tensor(np.ones(2), requires_grad=True)
     y = MulBlock.apply(a, 3.0)
     assert y.grad_fn.inputs == (a, None)
-    np.testing.assert_array_equal(y.data, [3.0, 3.0])
+    np.testing.assert_array_equal(y.array, [3.0, 3.0])
 
 
 def test_hyper_parameters_reach_forward():
     y = Scale.apply(nb.tensor(np.ones(2)), k=4.0)
-    assert isinstance(y, Tensor) and y.data.tolist() == [4.0, 4.0]
+    assert isinstance(y, Tensor) and y.array.tolist() == [4.0, 4.0]
     assert y.grad_fn is None
 
 
 def test_numpy_scalar_results_become_0d_tensors():
     y = nb.tensor(np.ones(3), requires_grad=True).sum()
-    assert isinstance(y.data, np.ndarray) and y.shape == ()
+    assert isinstance(y.array, np.ndarray) and y.shape == ()
 
 
 def test_non_differentiable_block_is_never_recorded():

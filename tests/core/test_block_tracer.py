@@ -31,7 +31,7 @@ def test_tracer_sees_each_block_with_inputs_and_hyper() -> None:
     assert [name for name, _, _ in seen] == ["SubBlock", "LeakyReLUBlock", "SumBlock"]
     assert seen[0][1][0] is x and seen[0][1][1] == 2.0
     assert seen[1][2] == {"negative_slope": 0.5}
-    np.testing.assert_allclose(y.data, [-1.0 - 0.5 + 0.0, 1.0 + 2.0 + 3.0])
+    np.testing.assert_allclose(y.array, [-1.0 - 0.5 + 0.0, 1.0 + 2.0 + 3.0])
     assert block_tracer.get() is None
     F.relu(x)                                          # untraced now
     assert len(seen) == 3

@@ -38,7 +38,7 @@ def test_deterministic_creation_matches_torch(name, args, kwargs, torch) -> None
     theirs = getattr(torch, name)(*args, **_torch_kwargs(torch, kwargs))
     assert isinstance(ours, nb.Tensor) and ours.shape == tuple(theirs.shape)
     assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("name, args, kwargs", LIKE)
@@ -47,7 +47,7 @@ def test_like_functions_match_torch(name, args, kwargs, torch) -> None:
     ours = getattr(nb, name)(nb.tensor(base), *args, **_nb_kwargs(kwargs))
     theirs = getattr(torch, name)(torch.from_numpy(base), *args, **_torch_kwargs(torch, kwargs))
     assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_requires_grad_and_gradients_flow(torch) -> None:
@@ -71,25 +71,25 @@ def test_random_creation_shapes_dtypes_and_seeding(name, args, torch) -> None:
     second = fn(*args)
     assert first.shape == tuple(theirs.shape)
     assert first.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
-    np.testing.assert_array_equal(first.data, second.data)            # nb.manual_seed
+    np.testing.assert_array_equal(first.array, second.array)            # nb.manual_seed
     third = fn(*args, rng=np.random.default_rng(5))
     fourth = fn(*args, generator=np.random.default_rng(5))            # PyTorch's keyword
-    np.testing.assert_array_equal(third.data, fourth.data)
+    np.testing.assert_array_equal(third.array, fourth.array)
 
 
 def test_random_values_have_the_right_distribution() -> None:
     rng = np.random.default_rng(0)
-    u = nb.rand(100_000, rng=rng).data
+    u = nb.rand(100_000, rng=rng).array
     assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.01
-    z = nb.randn(100_000, rng=rng).data
+    z = nb.randn(100_000, rng=rng).array
     assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
-    n = nb.normal(2.0, 3.0, (100_000,), rng=rng).data
+    n = nb.normal(2.0, 3.0, (100_000,), rng=rng).array
     assert abs(n.mean() - 2.0) < 0.05 and abs(n.std() - 3.0) < 0.05
-    k = nb.randint(3, 7, (10_000,), rng=rng).data
+    k = nb.randint(3, 7, (10_000,), rng=rng).array
     assert set(np.unique(k)) == {3, 4, 5, 6}
     assert sorted(nb.randperm(50, rng=rng).tolist()) == list(range(50))
     per_element = nb.normal(nb.tensor([0.0, 100.0]), nb.tensor([1.0, 0.0]), rng=rng)
-    assert per_element.shape == (2,) and per_element.data[1] == 100.0
+    assert per_element.shape == (2,) and per_element.array[1] == 100.0
 
 
 def test_from_numpy_shares_memory_and_dtype() -> None:

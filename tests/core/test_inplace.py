@@ -46,13 +46,13 @@ def test_changes_the_same_tensor_and_array_as_torch(op) -> None:
     torch = import_torch()
     name, fn = op
     t = nb.tensor(A)
-    array = t.data
+    array = t.array
     got = fn(t, nb, nb.tensor(B))
     expected = torch.tensor(A)
     fn(expected, torch, torch.tensor(B))
     if name != "sqrt_":                                # sqrt_ acts on t.abs(), a new tensor
-        assert got is t and t.data is array and t._version == 1
-    np.testing.assert_allclose(got.data if name == "sqrt_" else t.data,
+        assert got is t and t.array is array and t._version == 1
+    np.testing.assert_allclose(got.array if name == "sqrt_" else t.array,
                                np.sqrt(np.abs(A)) if name == "sqrt_" else expected.numpy(),
                                rtol=1e-12)
 
@@ -103,7 +103,7 @@ def test_leaf_that_requires_grad_raises_outside_no_grad_and_says_what_to_write()
     with nb.no_grad():
         w -= 1.0
         w.mul_(2)
-    np.testing.assert_array_equal(w.data, [0.0, 2.0])
+    np.testing.assert_array_equal(w.array, [0.0, 2.0])
     assert w.requires_grad and w.is_leaf
 
 
@@ -141,21 +141,38 @@ def test_polynomial_tutorial_learns_as_torch() -> None:
 
 
 def test_hand_written_updates_through_data_and_grad() -> None:
-    """The patterns of PyTorch programs written before optimizers: ``.data`` (the NumPy array
-    in nnblocks) changed in place or assigned, ``.grad`` set to None."""
+    """The patterns of PyTorch programs written before optimizers, run in both libraries:
+    ``p.data.add_(p.grad, alpha=-lr)``, ``.grad.zero_()``, ``.data`` assigned, ``.grad`` set
+    to None; ``.data`` shares the values but is cut from the graph and from version tracking."""
+    torch = import_torch()
+    results = []
+    for lib in (nb, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        (w * w).sum().backward()
+        assert isinstance(w.grad, lib.Tensor) and not w.grad.requires_grad
+        d = w.data
+        assert not d.requires_grad and d.grad_fn is None
+        d.add_(w.grad, alpha=-0.25)                    # changes w, no version bump on w
+        assert w._version == 0
+        w.grad.zero_()
+        (w * w).sum().backward()                       # accumulates into the zeroed grad
+        g = w.grad.clone()
+        w.data = lib.tensor([3.0, 4.0])
+        w.grad = None
+        (w * w).sum().backward()
+        with lib.no_grad():
+            w.add_(w.grad, alpha=-0.5)
+        y = w * w                                      # saves w
+        w.data.mul_(2.0)                               # unrecorded: backward does not see it
+        y.sum().backward()
+        results.append((g.numpy().copy(), w.detach().numpy().copy(), w.grad.numpy().copy()))
+    for ours, theirs in zip(results[0], results[1]):
+        np.testing.assert_allclose(ours, theirs)
     w = nb.tensor([1.0, 2.0], requires_grad=True)
-    array = w.data
-    (w * w).sum().backward()
-    w.data -= 0.5 * w.grad                           # p.data.add_(p.grad, alpha=-lr) in torch
-    assert w.data is array
-    np.testing.assert_allclose(w.data, [0.0, 0.0])
-    w.data = np.array([3.0, 4.0], dtype=np.float32)
-    w.grad = None
-    (w * w).sum().backward()
-    np.testing.assert_allclose(w.grad, [6.0, 8.0])
-    with nb.no_grad():
-        w.add_(nb.tensor(w.grad), alpha=-0.5)
-    np.testing.assert_allclose(w.data, [0.0, 0.0])
+    with pytest.raises(RuntimeError, match=r"Tensor.grad: assigned grad has shape \(3,\)"):
+        w.grad = nb.zeros(3)
+    with pytest.raises(RuntimeError, match="dtype float64, expected float32"):
+        w.grad = nb.zeros(2, dtype=nb.float64)
 
 
 def test_optimizer_steps_bump_versions_as_torch() -> None:
@@ -182,12 +199,12 @@ def test_random_fills_use_the_given_or_default_generator() -> None:
     t = nb.zeros(1000)
     t.normal_(2.0, 0.5, generator=np.random.default_rng(1))
     expected = np.random.default_rng(1).normal(2.0, 0.5, 1000).astype(np.float32)
-    np.testing.assert_array_equal(t.data, expected)
+    np.testing.assert_array_equal(t.array, expected)
     nb.manual_seed(5)
     u = nb.zeros(100).uniform_(-1, 1)
     nb.manual_seed(5)
-    assert np.array_equal(u.data, nb.zeros(100).uniform_(-1, 1).data)
-    assert u.data.min() >= -1 and u.data.max() < 1
+    assert np.array_equal(u.array, nb.zeros(100).uniform_(-1, 1).array)
+    assert u.array.min() >= -1 and u.array.max() < 1
 
 
 def test_results_that_cannot_be_written_in_place_raise() -> None:
@@ -196,10 +213,31 @@ def test_results_that_cannot_be_written_in_place_raise() -> None:
                                            "int64"):
         i += 0.5
     i *= 2                                            # int * int stays int, as torch
-    np.testing.assert_array_equal(i.data, [2, 4, 6])
+    np.testing.assert_array_equal(i.array, [2, 4, 6])
     small = nb.zeros(3)
     with pytest.raises(RuntimeError, match=r"the result has shape \(2, 3\), but the tensor "
                                            r"changed in place has shape \(3,\)"):
         small += nb.ones(2, 3)
     with pytest.raises(RuntimeError, match="clone"):
         nb.zeros(3).expand(2, 3).add_(1)
+
+
+def test_numpy_arrays_updated_with_tensors_stay_arrays() -> None:
+    """``velocity += p.grad`` on a NumPy buffer changes the buffer in place (it would otherwise
+    rebind the name to a new tensor); ``array + t`` is the tensor's recorded operator; other
+    ufuncs give arrays; a tensor as ``out=`` is refused with what to write instead."""
+    t = nb.tensor([1.0, 2.0], requires_grad=True)
+    buf = np.zeros(2, dtype=np.float32)
+    before = buf
+    buf += t
+    buf -= 0.5 * t.detach()
+    assert buf is before and type(buf) is np.ndarray
+    np.testing.assert_array_equal(buf, [0.5, 1.0])
+    y = np.ones(2, dtype=np.float32) - t
+    assert isinstance(y, nb.Tensor) and y.grad_fn is not None
+    y.sum().backward()
+    np.testing.assert_array_equal(t.grad.array, [-1.0, -1.0])
+    assert (np.ones(2) < t).tolist() == [False, True]
+    assert type(np.exp(t)) is np.ndarray and np.isfinite(t).all()
+    with pytest.raises(TypeError, match=r"np.add: out= cannot be a tensor.*t.add_"):
+        np.add(np.ones(2), np.ones(2), out=(t,))

@@ -30,11 +30,11 @@ def test_hook_sees_final_gradient_before_earlier_layers_are_done(rng: np.random.
 def test_fan_out_leaf_called_once_with_summed_gradient(rng: np.random.Generator) -> None:
     w = nb.tensor(rng.standard_normal(3), requires_grad=True)
     calls: list[np.ndarray] = []
-    w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.copy()))
+    w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.array.copy()))
     loss = (w * w).sum() + (w * 3.0).sum() + w.exp().sum()   # three paths into w
     loss.backward()
     assert len(calls) == 1
-    expected = 2 * w.data + 3.0 + np.exp(w.data)
+    expected = 2 * w.array + 3.0 + np.exp(w.array)
     np.testing.assert_allclose(calls[0], expected, rtol=1e-6)
     np.testing.assert_allclose(w.grad, expected, rtol=1e-6)
 

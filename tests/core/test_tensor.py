@@ -47,10 +47,10 @@ def test_tensor_copies_its_data():
     a = np.zeros(3)
     t = nb.tensor(a)
     a[0] = 7.0
-    assert t.data[0] == 0.0
+    assert t.array[0] == 0.0
     u = nb.tensor(t)
-    t.data[1] = 5.0
-    assert u.data[1] == 0.0
+    t.array[1] = 5.0
+    assert u.array[1] == 0.0
 
 
 def test_as_tensor_returns_the_same_tensor():
@@ -128,7 +128,7 @@ def test_detach_shares_data_and_cuts_the_graph():
     y = x * 2.0
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
 
 
 def test_item_and_numeric_conversions():
@@ -143,11 +143,11 @@ def test_item_and_numeric_conversions():
 
 def test_numpy_shares_and_np_array_copies():
     t = nb.tensor([1.0, 2.0])
-    assert t.numpy() is t.data
-    assert np.shares_memory(np.asarray(t), t.data)
+    assert t.numpy() is t.array
+    assert np.shares_memory(np.asarray(t), t.array)
     copy = np.array(t)
     copy[0] = 9.0
-    assert t.data[0] == 1.0
+    assert t.array[0] == 1.0
     assert np.array(t, dtype=np.float64).dtype == np.float64
 
 
@@ -237,7 +237,7 @@ def test_integers_mixed_with_arrays_index_like_pytorch():
     x = nb.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
     y = x[0, :, [0, 1]]
     assert y.shape == (3, 2)
-    np.testing.assert_array_equal(y.data, x.data[0][:, [0, 1]])
+    np.testing.assert_array_equal(y.array, x.array[0][:, [0, 1]])
 
 
 def test_setitem_refused_on_tensor_requiring_grad():
@@ -246,14 +246,14 @@ def test_setitem_refused_on_tensor_requiring_grad():
         x[0] = 5.0
     with nb.no_grad():
         x[0] = 5.0
-    np.testing.assert_array_equal(x.data, [5.0, 2.0])
+    np.testing.assert_array_equal(x.array, [5.0, 2.0])
 
 
 def test_setitem_on_plain_tensor():
     t = nb.tensor(np.zeros((2, 2)))
     t[:, 1] = nb.tensor(np.array([1.0, 2.0]))
     t[nb.tensor([0])] = 7.0
-    np.testing.assert_array_equal(t.data, [[7.0, 7.0], [0.0, 2.0]])
+    np.testing.assert_array_equal(t.array, [[7.0, 7.0], [0.0, 2.0]])
 
 
 # ---------------------------------------------------------------------- operators
@@ -261,7 +261,7 @@ def test_comparisons_are_boolean_and_not_recorded():
     x = nb.tensor([1.0, 2.0, 3.0], requires_grad=True)
     for r in (x > 2.0, x >= 2.0, x < 2.0, x <= 2.0, x == 2.0, x != 2.0, 2.0 < x):
         assert r.dtype == np.bool_ and not r.requires_grad and r.grad_fn is None
-    np.testing.assert_array_equal((x > 1.5).data, [False, True, True])
+    np.testing.assert_array_equal((x > 1.5).array, [False, True, True])
 
 
 def test_tensors_stay_hashable():
@@ -287,10 +287,10 @@ def test_rmatmul_and_transpose_property():
 def test_arithmetic_methods_match_operators():
     a = nb.tensor(np.array([1.0, 2.0]))
     b = nb.tensor(np.array([4.0, 8.0]))
-    for method, expected in [("add", a.data + b.data), ("sub", a.data - b.data),
-                             ("mul", a.data * b.data), ("div", a.data / b.data)]:
-        np.testing.assert_array_equal(getattr(a, method)(b).data, expected)
-    np.testing.assert_array_equal(a.neg().data, -a.data)
+    for method, expected in [("add", a.array + b.array), ("sub", a.array - b.array),
+                             ("mul", a.array * b.array), ("div", a.array / b.array)]:
+        np.testing.assert_array_equal(getattr(a, method)(b).array, expected)
+    np.testing.assert_array_equal(a.neg().array, -a.array)
 
 
 @pytest.mark.parametrize("scalar", [np.float64(2.0), np.float32(2.0), np.int64(2)])
@@ -303,7 +303,7 @@ def test_numpy_scalars_do_not_upcast_float32(scalar):
 def test_iteration_yields_rows_and_refuses_0d():
     x = nb.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     rows = list(x)
-    assert len(rows) == 3 and rows[2].data.tolist() == [4.0, 5.0]
+    assert len(rows) == 3 and rows[2].array.tolist() == [4.0, 5.0]
     sum(r.sum() for r in rows).backward()
     np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):

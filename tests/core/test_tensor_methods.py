@@ -197,7 +197,7 @@ def test_method_matches_torch(row) -> None:
         assert isinstance(o, nb.Tensor), f"{name}: expected a tensor, got {type(o).__name__}"
         assert o.shape == tuple(t.shape), name
         assert o.dtype.name == _dtype_name(t.dtype), f"{name}: {o.dtype} vs {t.dtype}"
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-6, atol=1e-12,
+        np.testing.assert_allclose(o.array, t.detach().numpy(), rtol=1e-6, atol=1e-12,
                                    err_msg=name)
         assert o.requires_grad == t.requires_grad, name
         if t.requires_grad:

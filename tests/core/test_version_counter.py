@@ -284,7 +284,7 @@ def test_versions_count_and_views_share_them() -> None:
     v[0] = 5.0
     x += 1
     assert x._version == v._version == 3
-    assert v.data[0] == 6.0 and v.data[1] == 2.0          # the view saw every change
+    assert v.array[0] == 6.0 and v.array[1] == 2.0          # the view saw every change
 
 
 def test_recorded_inplace_on_a_view_is_refused_clearly() -> None:

@@ -16,10 +16,10 @@ def test_union_of_rank_batches_is_the_global_batch(world: int) -> None:
     for rank in range(world):
         sampler = DistributedSampler(data, world, rank, seed=7)
         sampler.set_epoch(3)
-        batches.append([b[0].data for b in DataLoader(data, per_rank, sampler=sampler)])
+        batches.append([b[0].array for b in DataLoader(data, per_rank, sampler=sampler)])
     order = DistributedSampler(data, 1, 0, seed=7)
     order.set_epoch(3)
-    single = [b[0].data for b in DataLoader(data, 12, sampler=order)]
+    single = [b[0].array for b in DataLoader(data, 12, sampler=order)]
     for k, whole in enumerate(single):
         union = np.concatenate([batches[r][k] for r in range(world)])
         assert sorted(union.tolist()) == sorted(whole.tolist())
@@ -53,10 +53,10 @@ def test_loader_with_sampler_resumes_mid_epoch() -> None:
     it = iter(loader)
     next(it)
     state = loader.state_dict()
-    rest = [b[0].data.tolist() for b in it]
+    rest = [b[0].array.tolist() for b in it]
     again = DataLoader(data, 2, sampler=DistributedSampler(data, 2, 1, seed=3))
     again.load_state_dict(state)
-    assert [b[0].data.tolist() for b in again] == rest
+    assert [b[0].array.tolist() for b in again] == rest
 
 
 def test_torch_style_import() -> None:

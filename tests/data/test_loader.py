@@ -19,7 +19,7 @@ from nnblocks.data import (
 
 
 def _ids(batches):
-    return [b[1].data.tolist() for b in batches]
+    return [b[1].array.tolist() for b in batches]
 
 
 def test_batches_cover_the_dataset_once_per_epoch(rng):
@@ -32,7 +32,7 @@ def test_batches_cover_the_dataset_once_per_epoch(rng):
     assert batches[0][0].dtype == np.float32
     assert sorted(sum(_ids(batches), [])) == list(range(10))
     x, y = batches[0]
-    np.testing.assert_array_equal(x.data, ds.arrays[0][y.data])
+    np.testing.assert_array_equal(x.array, ds.arrays[0][y.array])
     assert loader.epoch == 1
 
 
@@ -53,7 +53,7 @@ def test_numpy_batches_and_generic_datasets():
     x, y = next(iter(loader))
     assert isinstance(x, np.ndarray) and x.shape == (2, 2) and y.tolist() == [0, 1]
     sub = Subset(ArrayDataset(np.arange(6) * 10), [5, 1])
-    assert [int(b[0].data[0]) for b in DataLoader(sub, shuffle=False)] == [50, 10]
+    assert [int(b[0].array[0]) for b in DataLoader(sub, shuffle=False)] == [50, 10]
 
 
 @settings(max_examples=15, deadline=None)
@@ -79,7 +79,7 @@ def test_resume_gives_the_batches_of_an_uninterrupted_run(n, batch_size, drop_la
     state = None
     for _ in range(4):                                     # run until stop_after batches
         for batch in first:
-            seen.append(batch[1].data.tolist())
+            seen.append(batch[1].array.tolist())
             if len(seen) == stop_after:
                 state = first.state_dict()
                 break

@@ -27,7 +27,7 @@ from nnblocks.utils.data import (
 def _plain(batch):
     """A batch (nested lists/dicts/tuples of tensors) as nested Python values with dtypes."""
     if isinstance(batch, Tensor):
-        return ("tensor", str(batch.dtype), tuple(batch.shape), batch.data.tolist())
+        return ("tensor", str(batch.dtype), tuple(batch.shape), batch.array.tolist())
     if hasattr(batch, "detach"):                                     # a torch.Tensor
         array = batch.detach().numpy()
         return ("tensor", str(array.dtype), tuple(array.shape), array.tolist())

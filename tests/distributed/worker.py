@@ -49,7 +49,7 @@ def collectives(results: dict) -> None:
     out = [np.zeros(2) for _ in range(world)]
     dist.all_gather(out, np.full(2, rank * 10.0))
     dist.barrier()
-    results["collectives"] = {"sum": a.data.tolist(), "avg": b.tolist(), "max": c.tolist(),
+    results["collectives"] = {"sum": a.array.tolist(), "avg": b.tolist(), "max": c.tolist(),
                               "broadcast": d.tolist(), "gather": [o.tolist() for o in out]}
 
 
@@ -86,7 +86,7 @@ def no_sync_and_unused(results: dict) -> None:
     ddp(nb.tensor(x[:2]))                    # a forward without backward is forgotten
     with ddp.no_sync():
         loss_fn(ddp(nb.tensor(x[chunks[0]])), nb.tensor(y[chunks[0]])).backward()
-    after_no_sync = model[0].weight.grad.copy()
+    after_no_sync = model[0].weight.grad.array.copy()
     loss_fn(ddp(nb.tensor(x[chunks[1]])), nb.tensor(y[chunks[1]])).backward()
     results["no_sync"] = {"local_first": after_no_sync.tolist(),
                           "final": model[0].weight.grad.tolist()}

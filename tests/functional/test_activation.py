@@ -22,14 +22,14 @@ def test_softmax_and_log_softmax_are_stable_at_1e4(dtype) -> None:
     p = F.softmax(x, dim=1)
     logp = F.log_softmax(x, dim=1)
     assert p.dtype == dtype and logp.dtype == dtype
-    np.testing.assert_allclose(p.data, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], atol=1e-7)
-    np.testing.assert_allclose(logp.data[0], [0.0, -1e4, -2e4])
-    assert np.all(np.isfinite(logp.data))
+    np.testing.assert_allclose(p.array, [[1, 0, 0], [1 / 3] * 3, [0.5, 0.5, 0]], atol=1e-7)
+    np.testing.assert_allclose(logp.array[0], [0.0, -1e4, -2e4])
+    assert np.all(np.isfinite(logp.array))
     (p.sum() + logp.sum()).backward()
     assert np.all(np.isfinite(x.grad))
     t = torch.from_numpy(EXTREME.astype(dtype))
-    np.testing.assert_allclose(logp.data, t.log_softmax(1).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(p.data, t.softmax(1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(logp.array, t.log_softmax(1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(p.array, t.softmax(1).numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("fn", [F.sigmoid, F.tanh, F.relu, F.elu, F.softplus, F.gelu,
@@ -42,7 +42,7 @@ def test_elementwise_activations_keep_dtype_and_survive_extremes(fn, dtype) -> N
     y = fn(x)                                            # warnings are errors: no overflow
     y.sum().backward()
     assert y.dtype == dtype and x.grad.dtype == dtype
-    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad))
+    assert np.all(np.isfinite(y.array)) and np.all(np.isfinite(x.grad))
 
 
 def test_extremes_match_torch() -> None:
@@ -52,7 +52,7 @@ def test_extremes_match_torch() -> None:
     tf = torch.nn.functional
     for ours, theirs in [(F.sigmoid, torch.sigmoid), (F.softplus, tf.softplus),
                          (F.elu, tf.elu), (F.gelu, tf.gelu)]:
-        np.testing.assert_allclose(ours(nb.tensor(x)).data, theirs(t).numpy(), rtol=1e-12,
+        np.testing.assert_allclose(ours(nb.tensor(x)).array, theirs(t).numpy(), rtol=1e-12,
                                    atol=1e-300)
 
 
@@ -90,7 +90,7 @@ def test_relu_gradient_at_zero_is_zero_and_elu_gradient_at_zero_is_alpha() -> No
 def test_maxout_sends_gradient_to_the_winning_piece() -> None:
     z = nb.tensor(np.array([[1.0, 3.0, 2.0], [5.0, -1.0, 0.0]]), requires_grad=True)
     y = F.maxout(z, dim=1)
-    np.testing.assert_array_equal(y.data, [3.0, 5.0])
+    np.testing.assert_array_equal(y.array, [3.0, 5.0])
     y.sum().backward()
     np.testing.assert_array_equal(z.grad, [[0, 1, 0], [1, 0, 0]])
     with pytest.raises(ValueError, match="maxout: no pieces"):

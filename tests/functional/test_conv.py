@@ -68,8 +68,8 @@ def test_conv2d_accepts_non_contiguous_input(rng) -> None:
     x = rng.standard_normal((2, 6, 7, 3)).transpose(0, 3, 1, 2)     # (2, 3, 6, 7) view
     w = rng.standard_normal((4, 3, 2, 2))
     expected = F.conv2d(nb.tensor(np.ascontiguousarray(x)), nb.tensor(w), stride=(1, 2))
-    np.testing.assert_allclose(F.conv2d(nb.tensor(x), nb.tensor(w), stride=(1, 2)).data,
-                               expected.data, rtol=1e-12)
+    np.testing.assert_allclose(F.conv2d(nb.tensor(x), nb.tensor(w), stride=(1, 2)).array,
+                               expected.array, rtol=1e-12)
 
 
 @pytest.mark.parametrize("call, error, message", [

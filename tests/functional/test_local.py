@@ -14,7 +14,7 @@ def test_unbatched_and_no_bias(rng) -> None:
     x = rng.standard_normal((2, 5, 4))
     w = rng.standard_normal((4, 3, 3, 2, 2, 2))
     y = F.locally_connected2d(nb.tensor(x), nb.tensor(w))
-    np.testing.assert_allclose(y.data, local2d_loop(x[None], w)[0], rtol=1e-12)
+    np.testing.assert_allclose(y.array, local2d_loop(x[None], w)[0], rtol=1e-12)
 
 
 def test_constant_input_gets_no_gradient(rng) -> None:

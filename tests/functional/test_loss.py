@@ -56,7 +56,7 @@ def test_all_samples_ignored_gives_nan_and_zero_gradient_like_torch() -> None:
     target = np.array([-100, -100])
     loss = F.cross_entropy(x, target, label_smoothing=0.1)
     loss.backward()
-    t = torch.from_numpy(x.data.copy()).requires_grad_()
+    t = torch.from_numpy(x.array.copy()).requires_grad_()
     t_loss = torch.nn.functional.cross_entropy(t, torch.from_numpy(target), label_smoothing=0.1)
     t_loss.backward()
     assert np.isnan(loss.item()) and np.isnan(t_loss.item())
@@ -73,15 +73,15 @@ def test_cross_entropy_and_bce_are_stable_at_1e4() -> None:
     t = torch.from_numpy(logits.copy()).requires_grad_()
     t_loss = torch.nn.functional.cross_entropy(t, torch.from_numpy(target), reduction="none")
     t_loss.sum().backward()
-    np.testing.assert_allclose(loss.data, t_loss.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(loss.array, t_loss.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(x.grad, t.grad.numpy(), atol=1e-12)
     z = np.array([1e4, -1e4, 1e4, -1e4])
     y = np.array([0.0, 1.0, 1.0, 0.0])
     bce = F.binary_cross_entropy_with_logits(nb.tensor(z), y, reduction="none")
     t_bce = torch.nn.functional.binary_cross_entropy_with_logits(
         torch.from_numpy(z), torch.from_numpy(y), reduction="none")
-    np.testing.assert_allclose(bce.data, t_bce.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(bce.data, [1e4, 1e4, 0.0, 0.0])
+    np.testing.assert_allclose(bce.array, t_bce.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(bce.array, [1e4, 1e4, 0.0, 0.0])
 
 
 @pytest.mark.parametrize("fn", [

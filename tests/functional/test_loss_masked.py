@@ -53,7 +53,7 @@ def _ours(fn, x, target, **kwargs):
     xt = nb.tensor(x, requires_grad=True)
     loss = fn(xt, target, **kwargs)
     loss.sum().backward()
-    return loss.data, xt.grad
+    return loss.array, xt.grad
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -22,7 +22,7 @@ def test_batch_norm_updates_running_statistics_in_place(rng) -> None:
 
 def test_batch_norm_output_is_standardized(rng) -> None:
     x = rng.standard_normal((50, 4)) * 3 + 2
-    y = F.batch_norm(nb.tensor(x), None, None, training=True).data
+    y = F.batch_norm(nb.tensor(x), None, None, training=True).array
     np.testing.assert_allclose(y.mean(0), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(0), 1, rtol=1e-4)
 
@@ -62,6 +62,6 @@ def test_norms_keep_float32(fn, rng) -> None:
 def test_constant_input_normalizes_to_zero_without_warnings() -> None:
     x = nb.tensor(np.full((4, 2, 3), 7.0), requires_grad=True)
     for y in (F.batch_norm(x, None, None, training=True), F.group_norm(x, 1), F.layer_norm(x, 3)):
-        np.testing.assert_array_equal(y.data, 0.0)
+        np.testing.assert_array_equal(y.array, 0.0)
         y.sum().backward()
         assert np.all(np.isfinite(x.grad))

@@ -27,7 +27,7 @@ def test_pooling_propagates_nan_like_torch() -> None:
     x[0, 0, 1, 2] = np.nan
     for ours, theirs in [(F.max_pool2d, torch.nn.functional.max_pool2d),
                          (F.avg_pool2d, torch.nn.functional.avg_pool2d)]:
-        np.testing.assert_array_equal(ours(nb.tensor(x), 2).data,
+        np.testing.assert_array_equal(ours(nb.tensor(x), 2).array,
                                       theirs(torch.from_numpy(x), 2).numpy())
 
 

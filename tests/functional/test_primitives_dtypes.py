@@ -94,10 +94,10 @@ def test_float32_meets_integer_data_and_keeps_float32_gradients(rng) -> None:
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32 and scale.grad.dtype == np.float64
-    np.testing.assert_allclose(x.grad, np.broadcast_to(0.5 * (1 / counts.data + counts.data),
+    np.testing.assert_allclose(x.grad, np.broadcast_to(0.5 * (1 / counts.array + counts.array),
                                                        (3, 4)), rtol=1e-6)
-    np.testing.assert_allclose(scale.grad, (x.data / counts.data + x.data * counts.data
-                                            - counts.data).sum(), rtol=1e-5)
+    np.testing.assert_allclose(scale.grad, (x.array / counts.array + x.array * counts.array
+                                            - counts.array).sum(), rtol=1e-5)
 
 
 def test_float64_is_unchanged_and_result_dtype_rules() -> None:

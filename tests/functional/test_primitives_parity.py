@@ -51,7 +51,7 @@ def assert_parity(fn, torch_fn, arrays: list, seed: int) -> None:
     for o, t in zip(outs, t_outs):
         assert o.shape == tuple(t.shape)
         assert o.dtype == np.float64
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(o.array, t.detach().numpy(), rtol=RTOL, atol=ATOL)
         u = rng.standard_normal(o.shape)
         term = (o * Tensor(u)).sum()
         t_term = (t * torch.from_numpy(u)).sum()
@@ -235,7 +235,7 @@ def test_max_min_along_a_dim_return_values_and_indices_like_torch(name, shape, s
     values, indices = getattr(F, name)(Tensor(x), dim, keepdim)
     t_values, t_indices = getattr(torch, name)(torch.from_numpy(x), dim, keepdim)
     if not ties:                                         # torch picks any of tied indices
-        np.testing.assert_array_equal(indices.data, t_indices.numpy())
+        np.testing.assert_array_equal(indices.array, t_indices.numpy())
     assert indices.dtype == np.int64 and indices.shape == tuple(t_indices.shape)
     assert_parity(lambda t: getattr(t, name)(dim, keepdim).values,
                   lambda t: getattr(t, name)(dim, keepdim).values, [x], seed)
@@ -246,15 +246,15 @@ def test_max_min_forms_follow_torch():
     x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, -1.0]])
     other = np.full((2, 3), 3.0)
     assert isinstance(F.max(Tensor(x)), Tensor) and F.max(Tensor(x)).item() == 7.0
-    np.testing.assert_array_equal(F.max(Tensor(x), Tensor(other)).data,
+    np.testing.assert_array_equal(F.max(Tensor(x), Tensor(other)).array,
                                   torch.max(torch.from_numpy(x), torch.from_numpy(other)))
-    np.testing.assert_array_equal(F.min(Tensor(x), Tensor(other)).data,
+    np.testing.assert_array_equal(F.min(Tensor(x), Tensor(other)).array,
                                   torch.min(torch.from_numpy(x), torch.from_numpy(other)))
     result = Tensor(x).min(dim=1, keepdim=True)
     assert result.values.shape == (2, 1) and result.indices.tolist() == [[0], [2]]
     # several axes (or NumPy's axis=) give the values only, as amax / amin
-    np.testing.assert_array_equal(F.max(Tensor(x), (0, 1)).data, 7.0)
-    np.testing.assert_array_equal(Tensor(x).max(axis=0).data, [7.0, 5.0, 2.0])
+    np.testing.assert_array_equal(F.max(Tensor(x), (0, 1)).array, 7.0)
+    np.testing.assert_array_equal(Tensor(x).max(axis=0).array, [7.0, 5.0, 2.0])
 
 
 @SETTINGS

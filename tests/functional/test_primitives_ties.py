@@ -23,7 +23,7 @@ def grads(fn, arrays, torch_fn, torch, gy=None):
     gy = np.ones(y.shape) if gy is None else np.asarray(gy, dtype=np.float64)
     y.backward(gy)
     ty.backward(torch.from_numpy(gy))
-    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    np.testing.assert_array_equal(y.array, ty.detach().numpy())
     return [x.grad for x in xs], [t.grad.numpy() for t in ts]
 
 

@@ -51,7 +51,7 @@ def test_fused_bptt_equals_unrolled_cells(kind: str, rng: np.random.Generator) -
     u = rng.standard_normal((T, N, H))
     y, *_ = _layer(kind, x, None, weights)
     (y * nb.tensor(u)).sum().backward()
-    fused = [x.grad.copy()] + [w.grad.copy() for w in weights]
+    fused = [x.grad.array.copy()] + [w.grad.array.copy() for w in weights]
     for t in [x, *weights]:
         t.grad = None
     state = None
@@ -60,7 +60,7 @@ def test_fused_bptt_equals_unrolled_cells(kind: str, rng: np.random.Generator) -
         state = _cell(kind, x[t], state, weights)
         outputs.append(state[0] if kind == "lstm" else state)
     unrolled_y = F.stack(outputs, 0)
-    np.testing.assert_allclose(unrolled_y.data, y.data, atol=1e-12)
+    np.testing.assert_allclose(unrolled_y.array, y.array, atol=1e-12)
     (unrolled_y * nb.tensor(u)).sum().backward()
     for got, t in zip(fused, [x, *weights]):
         np.testing.assert_allclose(got, t.grad, atol=1e-12)
@@ -72,16 +72,16 @@ def test_reverse_is_forward_on_the_flipped_sequence(kind: str, rng: np.random.Ge
     weights = _weights(kind, 3, 4, rng)
     y_rev, h_rev, *_ = _layer(kind, nb.tensor(x), None, weights, reverse=True)
     y_fwd, h_fwd, *_ = _layer(kind, nb.tensor(x[::-1].copy()), None, weights)
-    np.testing.assert_allclose(y_rev.data, y_fwd.data[::-1], atol=1e-12)
-    np.testing.assert_allclose(h_rev.data, h_fwd.data, atol=1e-12)
-    np.testing.assert_allclose(h_rev.data, y_rev.data[0], atol=1e-12)  # state after x_1
+    np.testing.assert_allclose(y_rev.array, y_fwd.array[::-1], atol=1e-12)
+    np.testing.assert_allclose(h_rev.array, h_fwd.array, atol=1e-12)
+    np.testing.assert_allclose(h_rev.array, y_rev.array[0], atol=1e-12)  # state after x_1
 
 
 @pytest.mark.parametrize("kind", list(GATES))
 def test_float32_stays_float32_in_the_blocks(kind: str, rng: np.random.Generator) -> None:
     x = rng.standard_normal((4, 2, 3)).astype(np.float32)
     h0 = np.zeros((2, 5), dtype=np.float32)
-    weights = [w.data for w in _weights(kind, 3, 5, rng, dtype=np.float32)]
+    weights = [w.array for w in _weights(kind, 3, 5, rng, dtype=np.float32)]
     block = {"lstm": LSTMLayerBlock, "gru": GRULayerBlock}.get(kind, RNNLayerBlock)
     states = (h0, h0) if kind == "lstm" else (h0,)
     hyper = {"nonlinearity": kind} if block is RNNLayerBlock else {}
@@ -98,7 +98,7 @@ def test_saturating_inputs_stay_finite(kind: str, rng: np.random.Generator) -> N
     weights = _weights(kind, 3, 4, rng, scale=1.0)
     y, *_ = _layer(kind, x, None, weights)
     y.sum().backward()
-    assert np.all(np.isfinite(y.data)) and np.all(np.abs(y.data) <= 1)
+    assert np.all(np.isfinite(y.array)) and np.all(np.abs(y.array) <= 1)
     assert all(np.all(np.isfinite(t.grad)) for t in [x, *weights])
 
 
@@ -128,7 +128,7 @@ def test_block_errors_name_the_block_and_shapes(rng: np.random.Generator) -> Non
                                                    "(3 * hidden_size, hidden_size)")):
         F.gru_layer(x, None, *w)
     with pytest.raises(TypeError, match="rnn_layer: weight_ih has dtype float32"):
-        F.rnn_layer(x, None, w[0].data.astype(np.float32), *w[1:])
+        F.rnn_layer(x, None, w[0].array.astype(np.float32), *w[1:])
     with pytest.raises(ValueError, match=r"rnn_layer: input has an empty sequence"):
         F.rnn_layer(x[:0], None, *w)
     with pytest.raises(ValueError, match="rnn_layer: nonlinearity must be 'tanh' or 'relu'"):

@@ -23,7 +23,7 @@ def test_pad_refusals_match_torch(torch):
     with pytest.raises(ValueError, match="expects a 2-D or 3-D input"):
         F.pad(nb.tensor(np.zeros((1, 1, 2, 3))), (1, 1), mode="reflect")
     y = F.pad(nb.tensor(x, dtype=nb.float32), (1, 2), value=3.0)          # constant default
-    assert y.shape == (1, 2, 6) and y.dtype == np.float32 and float(y.data[0, 0, 0]) == 3.0
+    assert y.shape == (1, 2, 6) and y.dtype == np.float32 and float(y.array[0, 0, 0]) == 3.0
 
 
 def test_interpolate_refusals():
@@ -56,4 +56,4 @@ def test_layers_match_torch_in_float32(torch, make, rng):
     y = ours(nb.tensor(x, requires_grad=True))
     ty = theirs(t)
     assert y.dtype == np.float32 and y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-6, atol=1e-6)

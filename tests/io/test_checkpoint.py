@@ -74,7 +74,7 @@ def test_round_trip_restores_every_state_exactly(tmp_path, rng):
     assert opt["state"][1]["exp_avg"].dtype == np.float32
     assert generator.random() == saved["rng"].random()
     rest = saved["loader"].state_dict()["order"][3:].tolist()     # the epoch's other batches
-    assert [b[0].data.tolist() for b in loader] == [rest[:3], rest[3:6], rest[6:]]
+    assert [b[0].array.tolist() for b in loader] == [rest[:3], rest[3:6], rest[6:]]
     with zipfile.ZipFile(path) as z:                     # a plain npz, readable without us
         assert MANIFEST + ".npy" in z.namelist()
     with np.load(path, allow_pickle=False) as z:
@@ -209,7 +209,7 @@ def test_real_optimizer_and_scheduler_states(tmp_path, rng):
     opt = optim.Adam(model.parameters(), lr=0.01)
     sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     for p in model.parameters():
-        p.grad = np.ones_like(p.data)
+        p.grad = np.ones_like(p.array)
     opt.step()
     sched.step()
     save_checkpoint(tmp_path / "c.npz", model=model, optimizer=opt, scheduler=sched)
@@ -219,8 +219,8 @@ def test_real_optimizer_and_scheduler_states(tmp_path, rng):
     load_checkpoint(tmp_path / "c.npz", model=model2, optimizer=opt2, scheduler=sched2)
     assert sched2.get_last_lr() == sched.get_last_lr() == [0.005]
     for p, q in zip(model.parameters(), model2.parameters()):
-        p.grad = q.grad = np.full_like(p.data, 0.5)
+        p.grad = q.grad = np.full_like(p.array, 0.5)
     opt.step()
     opt2.step()
     for p, q in zip(model.parameters(), model2.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)

@@ -38,7 +38,7 @@ for name, model in (("cnn", _cnn(nn)), ("sequence", _sequence_model(nn, nn.Modul
     model.eval()
     x = np.load(f"{folder}/{name}_x.npy")
     expected = np.load(f"{folder}/{name}_y.npy")
-    y = model(nb.tensor(x)).data
+    y = model(nb.tensor(x)).array
     results[name] = float(np.max(np.abs(y - expected)))
 model = _cnn(nn)
 adam = optim.Adam(model.parameters(), lr=1e-3)
@@ -46,7 +46,7 @@ adam.load_state_dict(nb.load(f"{folder}/adam.pt"))
 results["adam_steps"] = sorted({int(s["step"]) for s in adam.state_dict()["state"].values()})
 misc = nb.load(f"{folder}/misc.pt")
 expected = np.load(f"{folder}/misc.npz")
-results["misc"] = {k: bool(np.array_equal(np.asarray(misc[k].data), expected[k])
+results["misc"] = {k: bool(np.array_equal(np.asarray(misc[k].array), expected[k])
                            and misc[k].dtype == expected[k].dtype) for k in expected.files}
 results["torch_importable"] = "torch" in sys.modules and sys.modules["torch"] is not None
 print(json.dumps(results))

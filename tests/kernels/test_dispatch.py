@@ -48,7 +48,7 @@ def _step(fn, inputs, flip_after_forward: bool):
             .backward()
     finally:
         K.use_numba(previous)
-    return [y.data] + [t.grad for t in tensors]
+    return [y.array] + [t.grad for t in tensors]
 
 
 @pytest.mark.parametrize("name", ["conv2d", "linear", "relu", "batch_norm", "max_pool2d"])

@@ -46,7 +46,7 @@ def _train(make_opt, dtype, steps=5):
             for p in params:
                 p.grad = rng.standard_normal(p.shape).astype(dtype) * (step + 1)
             opt.step()
-        return [p.data.copy() for p in params] + [
+        return [p.array.copy() for p in params] + [
             s for p in params for s in opt.state[p].values() if isinstance(s, np.ndarray)]
 
     return both_paths(run)

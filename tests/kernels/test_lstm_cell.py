@@ -61,7 +61,7 @@ def test_both_paths_helper_agrees_on_a_module(rng) -> None:
             p.grad = None
         out, _ = lstm(x)
         (out * out).sum().backward()
-        return np.asarray(out.data).copy(), np.asarray(x.grad).copy()
+        return np.asarray(out.array).copy(), np.asarray(x.grad).copy()
 
     (y, gx), (y_ref, gx_ref) = both_paths(run)
     np.testing.assert_allclose(y, y_ref, rtol=0, atol=2e-6)

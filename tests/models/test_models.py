@@ -46,7 +46,7 @@ def test_models_build_from_json_configs(name, rng):
     model.eval()
     twin.eval()
     with nb.no_grad():
-        np.testing.assert_array_equal(twin(x).data, model(x).data)
+        np.testing.assert_array_equal(twin(x).array, model(x).array)
 
 
 def test_config_errors():
@@ -92,12 +92,12 @@ def test_cnn_bn_and_mlp_match_pytorch(rng):
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     ours.double()
     x = rng.standard_normal((5, 1, 8, 8))
-    np.testing.assert_allclose(ours(nb.tensor(x)).data,
+    np.testing.assert_allclose(ours(nb.tensor(x)).array,
                                theirs(torch.from_numpy(x)).detach().numpy(), atol=1e-10)
     mlp = build_model(model_config("mlp", (2, 3), 4, hidden_sizes=[5]), rng=rng).double()
     tmlp = tnn.Sequential(tnn.Linear(6, 5), tnn.ReLU(), tnn.Linear(5, 4)).double()
     mlp.load_state_dict({f"net.{k}": v.numpy() for k, v in tmlp.state_dict().items()})
     x = rng.standard_normal((3, 2, 3))
-    np.testing.assert_allclose(mlp(nb.tensor(x)).data,
+    np.testing.assert_allclose(mlp(nb.tensor(x)).array,
                                tmlp(torch.from_numpy(x).reshape(3, 6)).detach().numpy(),
                                atol=1e-12)

@@ -38,7 +38,7 @@ def assert_module_parity(ours: nb.nn.Module, theirs: Any, *inputs: Any, atol: fl
     pairs = [_pair(a, torch) for a in inputs]
     y = ours(*[p[0] for p in pairs])
     ty = theirs(*[p[1] for p in pairs])
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=atol, rtol=rtol,
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), atol=atol, rtol=rtol,
                                err_msg=f"{ours!r}: outputs differ")
     if not ty.requires_grad:
         return

@@ -48,7 +48,7 @@ def test_clip_grad_norm_matches_torch(shapes, norm_type, max_norm, dtype, seed):
                                               foreach=False)
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     assert total.dtype == dtype
-    np.testing.assert_allclose(total.data, expected.numpy(), rtol=rtol)
+    np.testing.assert_allclose(total.array, expected.numpy(), rtol=rtol)
     for p, q in zip(ours, theirs):
         assert p.grad.dtype == dtype
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=rtol, atol=1e-30)

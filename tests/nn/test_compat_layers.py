@@ -20,19 +20,19 @@ def test_embedding_module_matches_torch(rng, torch) -> None:
     g = rng.standard_normal((3, 5, 4))
     y = ours(nb.tensor(idx))
     expected = theirs(torch.from_numpy(idx))
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.array, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.array, theirs.weight.detach().numpy(), rtol=1e-12)
     y.backward(nb.tensor(g))
     expected.backward(torch.from_numpy(g))
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
-    assert not ours.weight.grad[2].any()                      # the padding row
+    assert not ours.weight.grad.array[2].any()                      # the padding row
 
 
 def test_embedding_init_from_pretrained_and_errors(rng) -> None:
     nb.manual_seed(0)
     table = nn.Embedding(1000, 8, padding_idx=0)
-    assert not table.weight.data[0].any()
-    assert abs(table.weight.data[1:].std() - 1.0) < 0.05       # N(0, 1) as PyTorch
+    assert not table.weight.array[0].any()
+    assert abs(table.weight.array[1:].std() - 1.0) < 0.05       # N(0, 1) as PyTorch
     pretrained = nn.Embedding.from_pretrained(nb.tensor(np.eye(3)))
     assert not pretrained.weight.requires_grad and pretrained.weight.dtype == np.float64
     with pytest.raises(IndexError, match="index 5 is out of range for a table of 3 rows"):
@@ -50,7 +50,7 @@ def test_embedding_init_from_pretrained_and_errors(rng) -> None:
 def test_channel_dropout_zeroes_whole_channels(module, shape, torch) -> None:
     layer = module(0.25, rng=np.random.default_rng(0))
     x = nb.ones(*shape)
-    y = layer(x).data
+    y = layer(x).array
     channels = 1 if len(shape) == 2 else 2                     # unbatched (C, L) or (N, C, ...)
     rows = y.reshape(int(np.prod(shape[:channels])), -1)       # one row per (sample, channel)
     assert all(len(np.unique(row)) == 1 for row in rows)       # whole channels kept or zeroed
@@ -80,12 +80,12 @@ def test_loss_modules_match_torch(name, kwargs, functional, reduction, rng, torc
     theirs = getattr(torch.nn, name)(reduction=reduction, **kwargs)
     x, xt = nb.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
     loss, expected = ours(x, nb.tensor(t0)), theirs(xt, torch.tensor(t0))
-    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(loss.array, expected.detach().numpy(), rtol=1e-12)
     loss.sum().backward()
     expected.sum().backward()
     np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-14)
     via_f = getattr(F, functional)(nb.tensor(x0), nb.tensor(t0), reduction=reduction, **kwargs)
-    np.testing.assert_allclose(via_f.data, loss.data)
+    np.testing.assert_allclose(via_f.array, loss.array)
 
 
 def test_bce_at_zero_and_one_is_finite_as_torch(torch) -> None:
@@ -93,7 +93,7 @@ def test_bce_at_zero_and_one_is_finite_as_torch(torch) -> None:
     ours = F.binary_cross_entropy(nb.tensor(p0), nb.tensor(t0), reduction="none")
     theirs = torch.nn.functional.binary_cross_entropy(torch.tensor(p0), torch.tensor(t0),
                                                       reduction="none")
-    np.testing.assert_array_equal(ours.data, theirs.numpy())   # 0, 0, 100, 100
+    np.testing.assert_array_equal(ours.array, theirs.numpy())   # 0, 0, 100, 100
     with pytest.raises(ValueError, match="should be between 0 and 1 .*_with_logits"):
         F.binary_cross_entropy(nb.tensor([1.5]), nb.tensor([1.0]))
 
@@ -104,7 +104,7 @@ def test_one_hot_matches_torch(rng, torch) -> None:
         ours = F.one_hot(nb.tensor(labels), classes)
         theirs = torch.nn.functional.one_hot(torch.from_numpy(labels), classes)
         assert ours.dtype == np.int64
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours.array, theirs.numpy())
     with pytest.raises(RuntimeError, match="smaller than num_classes \\(3\\), got 4"):
         F.one_hot(nb.tensor([4]), 3)
     with pytest.raises(RuntimeError, match="non-negative"):

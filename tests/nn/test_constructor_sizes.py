@@ -40,7 +40,7 @@ def test_empty_layers_where_torch_allows_them(torch):
     """``Linear(0, 3)`` is an empty layer in PyTorch (output: the bias); it used to raise
     ZeroDivisionError."""
     layer = nn.Linear(0, 3)
-    assert layer.weight.shape == (3, 0) and np.all(layer.bias.data == 0)
+    assert layer.weight.shape == (3, 0) and np.all(layer.bias.array == 0)
     y = layer(nb.tensor(np.zeros((2, 0), np.float32)))
     assert y.shape == (2, 3)
     with pytest.warns(UserWarning, match="zero-element"):      # PyTorch: init is a no-op
@@ -57,4 +57,4 @@ def test_a_list_input_says_to_wrap_it_and_arrays_are_accepted():
     with pytest.raises(TypeError, match="got a tuple"):
         model(((1.0, 2.0),))
     x = np.array([[1.0, 2.0]], dtype=np.float32)
-    np.testing.assert_array_equal(model(x).data, model(nb.tensor(x)).data)
+    np.testing.assert_array_equal(model(x).array, model(nb.tensor(x)).array)

@@ -46,7 +46,7 @@ def test_sequential_forward_is_the_composition(rng) -> None:
     net = _net(rng).double()
     x = nb.tensor(rng.standard_normal((2, 3)))
     expected = net[2](net[1](net[0](x)))
-    np.testing.assert_array_equal(net(x).data, expected.data)
+    np.testing.assert_array_equal(net(x).array, expected.array)
 
 
 def test_sequential_mutation_keeps_positional_names() -> None:

@@ -89,7 +89,7 @@ def test_conv2d_float32_matches_torch(rng) -> None:
     theirs(tx).sum().backward()
     assert y.dtype == np.float32
     assert xt.grad.dtype == ours.weight.grad.dtype == ours.bias.grad.dtype == np.float32
-    np.testing.assert_allclose(y.data, theirs(tx).detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.array, theirs(tx).detach().numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(xt.grad, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-4,
                                atol=1e-4)
@@ -110,13 +110,13 @@ def test_conv_init_follows_pytorch(rng) -> None:
     conv = nn.Conv2d(16, 64, 5, groups=2, rng=rng)
     bound = 1 / math.sqrt(8 * 5 * 5)                   # fan_in = in_channels/groups * kH * kW
     assert conv.weight.shape == (64, 8, 5, 5) and conv.weight.dtype == np.float32
-    assert np.abs(conv.weight.data).max() <= bound
-    assert np.abs(conv.weight.data).max() > 0.95 * bound
-    assert conv.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
-    assert np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.array).max() <= bound
+    assert np.abs(conv.weight.array).max() > 0.95 * bound
+    assert conv.weight.array.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert np.abs(conv.bias.array).max() <= bound
     again = nn.Conv2d(16, 64, 5, groups=2, rng=np.random.default_rng(1))
     same = nn.Conv2d(16, 64, 5, groups=2, rng=np.random.default_rng(1))
-    np.testing.assert_array_equal(again.weight.data, same.weight.data)
+    np.testing.assert_array_equal(again.weight.array, same.weight.array)
 
 
 def test_conv_repr_and_state_dict_match_torch() -> None:
@@ -136,8 +136,8 @@ def test_conv_repr_and_state_dict_match_torch() -> None:
 def test_conv_unbatched_input(rng) -> None:
     conv = nn.Conv2d(2, 3, 3, padding=1, rng=rng)
     x = rng.standard_normal((2, 5, 4)).astype(np.float32)
-    batched = conv(nb.tensor(x[None])).data[0]
-    np.testing.assert_allclose(conv(nb.tensor(x)).data, batched, rtol=1e-6)
+    batched = conv(nb.tensor(x[None])).array[0]
+    np.testing.assert_allclose(conv(nb.tensor(x)).array, batched, rtol=1e-6)
     conv1 = nn.Conv1d(2, 3, 3, rng=rng)
     assert conv1(nb.tensor(x[:, 0])).shape == (3, 2)
 
@@ -189,7 +189,7 @@ def test_small_cnn_overfits_64_digits() -> None:
         nn.Flatten(), nn.Linear(64, 10, rng=rng),
     )
     params = list(model.parameters())
-    velocity = [np.zeros_like(p.data) for p in params]
+    velocity = [np.zeros_like(p.array) for p in params]
     xt = nb.tensor(x)
     for _ in range(300):                      # SGD with momentum 0.9, written out by hand
         loss = F.cross_entropy(model(xt), labels)
@@ -198,9 +198,9 @@ def test_small_cnn_overfits_64_digits() -> None:
         for p, v in zip(params, velocity):
             v *= 0.9
             v += p.grad
-            p.data -= 0.1 * v
+            p.array -= 0.1 * v
         with nb.no_grad():
-            accuracy = float((model(xt).data.argmax(axis=1) == labels).mean())
+            accuracy = float((model(xt).array.argmax(axis=1) == labels).mean())
         if accuracy == 1.0:
             break
     assert accuracy == 1.0, f"train accuracy {accuracy} after 300 steps, loss {loss.item()}"
@@ -214,13 +214,14 @@ def test_padding_modes_match_torch(torch, mode: str, rng: np.random.Generator) -
                                                         padding_mode=mode, dtype=np.float64)
         theirs = (torch.nn.Conv2d if dims == 2 else torch.nn.Conv1d)(
             3, 4, 3, padding=padding, padding_mode=mode).double()
-        theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.from_numpy(v.numpy())
+                                for k, v in ours.state_dict().items()})
         assert repr(ours) == repr(theirs)
         x = rng.standard_normal(shape)
         xt = torch.from_numpy(x).requires_grad_(True)
         xn = nb.tensor(x, requires_grad=True)
         y, yt = ours(xn), theirs(xt)
-        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(y.array, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
         g = rng.standard_normal(y.shape)
         (y * nb.tensor(g)).sum().backward()
         (yt * torch.from_numpy(g)).sum().backward()

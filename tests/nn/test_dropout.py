@@ -13,7 +13,7 @@ def test_dropout_module_train_and_eval(rng) -> None:
     layer = nn.Dropout(0.5, rng=rng)
     x = nb.tensor(np.ones((20, 20)))
     y = layer(x)
-    assert set(np.unique(y.data)) == {0.0, 2.0}
+    assert set(np.unique(y.array)) == {0.0, 2.0}
     layer.eval()
     assert layer(x) is x
     assert list(layer.state_dict()) == []
@@ -23,7 +23,7 @@ def test_dropout_module_rng_reproducible() -> None:
     x = nb.tensor(np.ones(30))
     a = nn.Dropout(0.3, rng=np.random.default_rng(1))(x)
     b = nn.Dropout(0.3, rng=np.random.default_rng(1))(x)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_dropout_module_repr_and_errors() -> None:
@@ -36,7 +36,7 @@ def test_dropout_gradient_is_the_mask(rng) -> None:
     x = nb.tensor(rng.standard_normal((4, 5)), requires_grad=True)
     y = nn.Dropout(0.4, rng=rng)(x)
     y.sum().backward()
-    mask = np.where(x.data != 0, y.data / x.data, 0.0)
+    mask = np.where(x.array != 0, y.array / x.array, 0.0)
     np.testing.assert_allclose(x.grad, mask)
 
 

@@ -18,9 +18,9 @@ def test_flatten_matches_torch(start, end, rng) -> None:
     xt = nb.tensor(x, requires_grad=True)
     y = ours(xt)
     assert y.shape == tuple(theirs(torch.from_numpy(x)).shape)
-    np.testing.assert_array_equal(y.data, theirs(torch.from_numpy(x)).numpy())
+    np.testing.assert_array_equal(y.array, theirs(torch.from_numpy(x)).numpy())
     y.backward(np.arange(y.numel(), dtype=np.float64).reshape(y.shape))
-    np.testing.assert_array_equal(xt.grad.ravel(), np.arange(x.size))
+    np.testing.assert_array_equal(xt.grad.array.ravel(), np.arange(x.size))
     assert repr(ours) == repr(theirs)
 
 

@@ -38,9 +38,9 @@ def test_gains_match_torch(args) -> None:
 
 
 def _uniform_bound_and_std(t: nb.Tensor, bound: float) -> None:
-    assert np.abs(t.data).max() <= bound
-    assert np.abs(t.data).max() > 0.95 * bound
-    assert t.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert np.abs(t.array).max() <= bound
+    assert np.abs(t.array).max() > 0.95 * bound
+    assert t.array.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
 
 
 def test_uniform_inits_have_pytorchs_bounds(rng) -> None:
@@ -52,40 +52,40 @@ def test_uniform_inits_have_pytorchs_bounds(rng) -> None:
     init.kaiming_uniform_(t, nonlinearity="relu", mode="fan_out", rng=rng)
     _uniform_bound_and_std(t, math.sqrt(2) * math.sqrt(3 / 200))
     init.uniform_(t, -0.5, 2.0, rng=rng)
-    assert t.data.min() >= -0.5 and t.data.max() <= 2.0
-    assert t.data.mean() == pytest.approx(0.75, abs=0.02)
+    assert t.array.min() >= -0.5 and t.array.max() <= 2.0
+    assert t.array.mean() == pytest.approx(0.75, abs=0.02)
 
 
 def test_normal_inits_have_pytorchs_std(rng) -> None:
     t = _empty(200, 100, dtype=np.float64)
     init.xavier_normal_(t, rng=rng)
-    assert t.data.std() == pytest.approx(math.sqrt(2 / 300), rel=0.03)
+    assert t.array.std() == pytest.approx(math.sqrt(2 / 300), rel=0.03)
     init.kaiming_normal_(t, nonlinearity="relu", rng=rng)
-    assert t.data.std() == pytest.approx(math.sqrt(2 / 100), rel=0.03)
+    assert t.array.std() == pytest.approx(math.sqrt(2 / 100), rel=0.03)
     init.normal_(t, 1.0, 0.5, rng=rng)
-    assert t.data.mean() == pytest.approx(1.0, abs=0.02)
-    assert t.data.dtype == np.float64
+    assert t.array.mean() == pytest.approx(1.0, abs=0.02)
+    assert t.array.dtype == np.float64
 
 
 def test_constant_zeros_ones_keep_dtype() -> None:
     t = _empty(2, 3)
-    assert init.ones_(t) is t and np.all(t.data == 1) and t.dtype == np.float32
+    assert init.ones_(t) is t and np.all(t.array == 1) and t.dtype == np.float32
     init.constant_(t, 0.25)
-    assert np.all(t.data == np.float32(0.25))
+    assert np.all(t.array == np.float32(0.25))
     init.zeros_(t)
-    assert not t.data.any()
+    assert not t.array.any()
 
 
 def test_inits_are_reproducible_and_use_the_default_generator() -> None:
     a, b = _empty(4, 4), _empty(4, 4)
     init.kaiming_uniform_(a, rng=np.random.default_rng(1))
     init.kaiming_uniform_(b, rng=np.random.default_rng(1))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
     nb.manual_seed(3)
     init.normal_(a)
     nb.manual_seed(3)
     init.normal_(b)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_kaiming_mode_error() -> None:

@@ -36,18 +36,18 @@ def test_linear_init_follows_pytorch(rng) -> None:
     layer = nn.Linear(50, 400, rng=rng)
     bound = 1 / math.sqrt(50)
     assert layer.weight.dtype == np.float32 and layer.weight.shape == (400, 50)
-    assert np.abs(layer.weight.data).max() <= bound
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.weight.array).max() <= bound
+    assert np.abs(layer.bias.array).max() <= bound
     # U(-b, b) has standard deviation b / sqrt(3): 20,000 draws pin it to within 2%
-    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
-    assert np.abs(layer.weight.data).max() > 0.95 * bound
+    assert layer.weight.array.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert np.abs(layer.weight.array).max() > 0.95 * bound
 
 
 def test_linear_init_is_reproducible_from_rng() -> None:
     a = nn.Linear(3, 4, rng=np.random.default_rng(5))
     b = nn.Linear(3, 4, rng=np.random.default_rng(5))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight.array, b.weight.array)
+    np.testing.assert_array_equal(a.bias.array, b.bias.array)
 
 
 def test_linear_float32_end_to_end(rng) -> None:
@@ -114,7 +114,7 @@ def test_maxout_matches_naive_loop(n, d, out, k, seed) -> None:
     layer = nn.Maxout(d, out, k, rng=rng).double()
     x = rng.standard_normal((n, d))
     y = layer(nb.tensor(x))
-    np.testing.assert_allclose(y.data, _maxout_loop(x, layer.weight.data, layer.bias.data),
+    np.testing.assert_allclose(y.array, _maxout_loop(x, layer.weight.array, layer.bias.array),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -122,7 +122,7 @@ def test_maxout_module(rng) -> None:
     layer = nn.Maxout(4, 3, num_pieces=2, rng=rng)
     assert layer.weight.shape == (3, 2, 4) and layer.bias.shape == (3, 2)
     assert repr(layer) == "Maxout(in_features=4, out_features=3, num_pieces=2, bias=True)"
-    assert np.abs(layer.weight.data).max() <= 0.5
+    assert np.abs(layer.weight.array).max() <= 0.5
     assert nb.testing.check_module(layer, nb.tensor(rng.standard_normal((5, 4))))
     with pytest.raises(ValueError, match=r"Maxout\(in_features=4.*2 features"):
         layer(nb.tensor(np.zeros((1, 2))))
@@ -133,5 +133,5 @@ def test_maxout_module(rng) -> None:
 def test_maxout_with_one_piece_is_linear(rng) -> None:
     layer = nn.Maxout(3, 2, 1, rng=rng).double()
     x = rng.standard_normal((4, 3))
-    expected = x @ layer.weight.data[:, 0].T + layer.bias.data[:, 0]
-    np.testing.assert_allclose(layer(nb.tensor(x)).data, expected, rtol=1e-12)
+    expected = x @ layer.weight.array[:, 0].T + layer.bias.array[:, 0]
+    np.testing.assert_allclose(layer(nb.tensor(x)).array, expected, rtol=1e-12)

@@ -26,16 +26,16 @@ def test_locally_connected2d_matches_loops(batch, c_in, c_out, size, kernel, str
     layer = nn.LocallyConnected2d(c_in, c_out, size, kernel, stride, padding, bias=bias,
                                   rng=rng).double()
     x = rng.standard_normal((batch, c_in, *size))
-    b = None if layer.bias is None else layer.bias.data
-    expected = local2d_loop(x, layer.weight.data, b, stride, (padding, padding))
-    np.testing.assert_allclose(layer(nb.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    b = None if layer.bias is None else layer.bias.array
+    expected = local2d_loop(x, layer.weight.array, b, stride, (padding, padding))
+    np.testing.assert_allclose(layer(nb.tensor(x)).array, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_locally_connected1d_matches_loops(rng) -> None:
     layer = nn.LocallyConnected1d(3, 4, 11, 3, stride=2, padding=1, rng=rng).double()
     x = rng.standard_normal((2, 3, 11))
-    expected = local1d_loop(x, layer.weight.data, layer.bias.data, 2, 1)
-    np.testing.assert_allclose(layer(nb.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    expected = local1d_loop(x, layer.weight.array, layer.bias.array, 2, 1)
+    np.testing.assert_allclose(layer(nb.tensor(x)).array, expected, rtol=1e-10, atol=1e-12)
     assert layer.weight.shape == (6, 4, 3, 3) and layer.bias.shape == (4, 6)
 
 
@@ -43,9 +43,9 @@ def test_locally_connected_filters_are_not_shared(rng) -> None:
     """Changing the filter of one output position changes only that position's output."""
     layer = nn.LocallyConnected2d(2, 3, (5, 4), 3, padding="same", rng=rng).double()
     x = nb.tensor(rng.standard_normal((1, 2, 5, 4)))
-    before = layer(x).data.copy()
-    layer.weight.data[2, 1] += 1.0
-    changed = np.abs(layer(x).data - before).sum(axis=(0, 1)) > 0
+    before = layer(x).array.copy()
+    layer.weight.array[2, 1] += 1.0
+    changed = np.abs(layer(x).array - before).sum(axis=(0, 1)) > 0
     expected = np.zeros((5, 4), dtype=bool)
     expected[2, 1] = True
     np.testing.assert_array_equal(changed, expected)
@@ -55,10 +55,10 @@ def test_locally_connected_equals_conv_when_weights_are_tied(rng) -> None:
     conv = nn.Conv2d(2, 3, (3, 2), stride=(1, 2), padding=1, rng=rng).double()
     local = nn.LocallyConnected2d(2, 3, (6, 5), (3, 2), stride=(1, 2), padding=1).double()
     ho, wo = local.output_size
-    local.weight.data[...] = conv.weight.data                         # every position alike
-    local.bias.data[...] = conv.bias.data[:, None, None]
+    local.weight.array[...] = conv.weight.array                         # every position alike
+    local.bias.array[...] = conv.bias.array[:, None, None]
     x = nb.tensor(rng.standard_normal((2, 2, 6, 5)))
-    np.testing.assert_allclose(local(x).data, conv(x).data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(local(x).array, conv(x).array, rtol=1e-12, atol=1e-12)
     assert (ho, wo) == conv(x).shape[2:]
 
 
@@ -75,8 +75,8 @@ def test_locally_connected_init_and_float32(rng) -> None:
     layer = nn.LocallyConnected2d(4, 8, 10, 3, rng=rng)
     bound = 1 / math.sqrt(4 * 3 * 3)
     assert layer.weight.shape == (8, 8, 8, 4, 3, 3) and layer.weight.dtype == np.float32
-    assert np.abs(layer.weight.data).max() <= bound
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.weight.array).max() <= bound
+    assert np.abs(layer.bias.array).max() <= bound
     x = nb.tensor(rng.standard_normal((2, 4, 10, 10)).astype(np.float32), requires_grad=True)
     y = layer(x)
     y.sum().backward()

@@ -24,8 +24,8 @@ def test_mlp_solves_xor_with_plain_sgd() -> None:
         loss.backward()
         with nb.no_grad():
             for p in model.parameters():
-                p.data -= 0.5 * p.grad
-    accuracy = np.mean(model(x).data.argmax(axis=1) == XOR_Y)
+                p.array -= 0.5 * p.grad
+    accuracy = np.mean(model(x).array.argmax(axis=1) == XOR_Y)
     assert accuracy == 1.0
     assert loss.item() < 0.1
     assert model[0].weight.dtype == np.float32

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -58,18 +60,25 @@ def test_state_dict_keys_match_torch_and_load_round_trip(rng) -> None:
     assert sorted(model.state_dict()) == sorted(theirs.state_dict())
     missing, unexpected = model.load_state_dict(theirs.state_dict())    # torch tensors directly
     assert missing == [] and unexpected == []
-    np.testing.assert_array_equal(model.fc.weight.data, theirs.fc.weight.detach().numpy())
+    np.testing.assert_array_equal(model.fc.weight.array, theirs.fc.weight.detach().numpy())
     copy = Block2()
     copy.load_state_dict(model.state_dict())
     x = nb.tensor(rng.standard_normal((5, 3)).astype(np.float32))
-    np.testing.assert_array_equal(copy(x).data, model(x).data)
+    np.testing.assert_array_equal(copy(x).array, model(x).array)
 
 
-def test_state_dict_returns_copies() -> None:
+def test_state_dict_shares_the_arrays_as_torch() -> None:
+    """PyTorch's ``state_dict()`` values are detached tensors sharing the module's storage:
+    ``own_state[name].copy_(param)`` (a common partial-loading idiom) changes the model, and a
+    snapshot needs ``copy.deepcopy`` or ``clone()``."""
     model = nn.Linear(2, 2)
     sd = model.state_dict()
-    sd["weight"][...] = 123.0
-    assert not np.any(model.weight.data == 123.0)
+    snapshot = copy.deepcopy(sd)
+    assert isinstance(sd["weight"], nb.Tensor) and not sd["weight"].requires_grad
+    sd["weight"].copy_(nb.full((2, 2), 123.0))
+    np.testing.assert_array_equal(model.weight.array, 123.0)
+    assert not np.any(snapshot["weight"].array == 123.0)
+    assert model.state_dict(keep_vars=True)["weight"] is model.weight
 
 
 def test_load_state_dict_missing_and_unexpected_keys() -> None:
@@ -103,7 +112,7 @@ def test_load_state_dict_keeps_dtypes_and_parameter_identity() -> None:
     weight = model.weight
     model.load_state_dict({"weight": np.ones((3, 2)), "bias": np.zeros(3)})   # float64 given
     assert model.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(weight.data, 1.0)
+    np.testing.assert_array_equal(weight.array, 1.0)
 
 
 def test_train_eval_zero_grad_requires_grad(rng) -> None:
@@ -169,7 +178,7 @@ def test_apply_visits_every_module() -> None:
 def test_check_module_on_a_composite(rng) -> None:
     model = Block2()
     for p in model.parameters():
-        p.data = (1 + 0.3 * rng.standard_normal(p.shape)).astype(np.float32)
+        p.array = (1 + 0.3 * rng.standard_normal(p.shape)).astype(np.float32)
     assert nb.testing.check_module(model, nb.tensor(rng.standard_normal((4, 3))))
 
 

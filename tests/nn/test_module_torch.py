@@ -103,12 +103,12 @@ def test_load_state_dict_reports_keys_as_torch(torch) -> None:
     assert repr(result) == repr(t_result)
     assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
     assert result.unexpected_keys == t_result.unexpected_keys
-    np.testing.assert_array_equal(ours.encoder.conv.weight.data,
+    np.testing.assert_array_equal(ours.encoder.conv.weight.array,
                                   theirs.encoder.conv.weight.detach().numpy())
     state = {k: v.numpy() for k, v in theirs.state_dict().items()}
     state["head.1.weight"] = np.zeros((3, 8), np.float32)
     with pytest.raises(RuntimeError) as t_err:
-        theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        theirs.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
     with pytest.raises(RuntimeError) as n_err:
         ours.load_state_dict(state)
     assert str(n_err.value) == str(t_err.value).replace("torch.Size([3, 8])", "(3, 8)") \

@@ -87,7 +87,7 @@ def test_batchnorm_loads_a_trained_torch_state_and_agrees_in_eval(rng) -> None:
     x = rng.standard_normal((2, 4, 3, 3)).astype(np.float32)
     y = ours(nb.tensor(x))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(y.array, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-5)
 
 
@@ -133,7 +133,7 @@ def test_batchnorm_check_module_train_and_eval(module, shape, rng) -> None:
 
 def _set_params(module: nn.Module, rng: np.random.Generator) -> None:
     for p in module.parameters():
-        p.data = 1.0 + 0.5 * rng.standard_normal(p.shape)
+        p.array = 1.0 + 0.5 * rng.standard_normal(p.shape)
 
 
 @settings(max_examples=12, deadline=None)
@@ -175,8 +175,8 @@ def test_groupnorm_errors_and_check(rng) -> None:
 def test_groupnorm_is_independent_of_the_batch(rng) -> None:
     gn = nn.GroupNorm(2, 4).double()
     x = rng.standard_normal((3, 4, 5))
-    together = gn(nb.tensor(x)).data
-    alone = gn(nb.tensor(x[1:2])).data
+    together = gn(nb.tensor(x)).array
+    alone = gn(nb.tensor(x[1:2])).array
     np.testing.assert_allclose(together[1:2], alone, rtol=1e-12)
 
 

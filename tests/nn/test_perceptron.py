@@ -26,7 +26,7 @@ def test_converges_on_linearly_separable_data_within_novikoffs_bound(rng) -> Non
     history = unit.fit(x, y, epochs=200, rng=rng)
     assert history[-1] == 0 and len(history) < 200
     pred = unit(nb.tensor(x))
-    np.testing.assert_array_equal(pred.data, y)
+    np.testing.assert_array_equal(pred.array, y)
     # Novikoff: at most (R / gamma)^2 updates, with the bias absorbed by a constant input 1
     augmented = np.hstack([x, np.ones((len(x), 1))])
     v = np.append(u, c)
@@ -47,7 +47,7 @@ def test_learns_and_and_or_with_zero_one_labels(rng) -> None:
     for labels in ([0, 0, 0, 1], [0, 1, 1, 1]):
         unit = nn.Perceptron(2)
         assert unit.fit(x, np.array(labels), rng=rng)[-1] == 0
-        np.testing.assert_array_equal(unit(nb.tensor(x)).data, 2 * np.array(labels) - 1)
+        np.testing.assert_array_equal(unit(nb.tensor(x)).array, 2 * np.array(labels) - 1)
 
 
 def test_forward_is_the_threshold_output_without_gradient() -> None:
@@ -56,7 +56,7 @@ def test_forward_is_the_threshold_output_without_gradient() -> None:
     x = nb.tensor(np.array([[0.2, 0.2], [0.3, 0.3], [0.25, 0.25]], dtype=np.float32),
                   requires_grad=True)
     y = unit(x)
-    np.testing.assert_array_equal(y.data, [-1.0, 1.0, -1.0])      # fires only above 0.5
+    np.testing.assert_array_equal(y.array, [-1.0, 1.0, -1.0])      # fires only above 0.5
     assert y.dtype == np.float32 and not y.requires_grad
     assert list(unit.state_dict()) == ["weight", "bias"]
     assert repr(unit) == "Perceptron(in_features=2, threshold=0.5)"
@@ -66,7 +66,7 @@ def test_fit_is_reproducible_from_rng(rng) -> None:
     x, y, *_ = _separable(rng, n=60)
     a, b = nn.Perceptron(3), nn.Perceptron(3)
     assert a.fit(x, y, rng=np.random.default_rng(4)) == b.fit(x, y, rng=np.random.default_rng(4))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.weight.array, b.weight.array)
 
 
 def test_fit_and_forward_errors() -> None:

@@ -102,8 +102,8 @@ def test_max_pool_indices_match_torch(rng) -> None:
     ]:
         y, idx = ours(nb.tensor(x))
         ty, tidx = theirs(torch.from_numpy(x))
-        np.testing.assert_array_equal(y.data, ty.numpy())
-        np.testing.assert_array_equal(idx.data, tidx.numpy())
+        np.testing.assert_array_equal(y.array, ty.numpy())
+        np.testing.assert_array_equal(idx.array, tidx.numpy())
         assert idx.dtype == np.int64 and not idx.requires_grad
 
 
@@ -121,7 +121,7 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_as_torch(make) -> 
         x = x[:, :, 0]
     xt = nb.tensor(x, requires_grad=True)
     tx = torch.from_numpy(x).requires_grad_()
-    u = rng.standard_normal(np.shape(make(nn)(xt).data))
+    u = rng.standard_normal(np.shape(make(nn)(xt).array))
     (make(nn)(xt) * nb.tensor(u)).sum().backward()
     (make(torch.nn)(tx) * torch.from_numpy(u)).sum().backward()
     # the same elements get gradient (overlapping windows may add in another order)
@@ -152,9 +152,9 @@ def test_global_pooling_matches_adaptive_pooling(rng) -> None:
     mx = nn.GlobalMaxPool2d()(nb.tensor(x))
     assert avg.shape == mx.shape == (2, 3)
     tx = torch.from_numpy(x)
-    np.testing.assert_allclose(avg.data, torch.nn.functional.adaptive_avg_pool2d(tx, 1)
+    np.testing.assert_allclose(avg.array, torch.nn.functional.adaptive_avg_pool2d(tx, 1)
                                .flatten(1).numpy(), rtol=1e-12)
-    np.testing.assert_array_equal(mx.data, torch.nn.functional.adaptive_max_pool2d(tx, 1)
+    np.testing.assert_array_equal(mx.array, torch.nn.functional.adaptive_max_pool2d(tx, 1)
                                   .flatten(1).numpy())
 
 

@@ -83,7 +83,7 @@ def test_module_matches_torch(kind, num_layers, batch_first, bias, bidirectional
         outs, t_outs = _flat(ours(*xs)), _flat(theirs(*ts))
     loss, t_loss = 0.0, 0.0
     for o, t in zip(outs, t_outs, strict=True):
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(o.array, t.detach().numpy(), rtol=1e-7, atol=1e-10)
         u = rng.standard_normal(o.shape)
         loss = loss + (o * nb.tensor(u)).sum()
         t_loss = t_loss + (t * torch.from_numpy(u)).sum()
@@ -119,7 +119,7 @@ def test_cell_matches_torch(kind: str, rng: np.random.Generator, torch) -> None:
             got = got if isinstance(got, tuple) else (got,)
             want = want if isinstance(want, tuple) else (want,)
             for g, w in zip(got, want, strict=True):
-                np.testing.assert_allclose(g.data, w.detach().numpy(), atol=1e-12)
+                np.testing.assert_allclose(g.array, w.detach().numpy(), atol=1e-12)
 
 
 def test_repr_and_parameter_names_match_torch(torch) -> None:
@@ -144,7 +144,7 @@ def test_repr_and_parameter_names_match_torch(torch) -> None:
 def test_default_init_is_uniform_one_over_sqrt_hidden(rng: np.random.Generator) -> None:
     H = 64
     lstm = nn.LSTM(8, H, num_layers=2, rng=rng)
-    values = np.concatenate([p.data.ravel() for p in lstm.parameters()])
+    values = np.concatenate([p.array.ravel() for p in lstm.parameters()])
     bound = 1 / np.sqrt(H)
     assert values.dtype == np.float32
     assert np.abs(values).max() <= bound
@@ -152,7 +152,7 @@ def test_default_init_is_uniform_one_over_sqrt_hidden(rng: np.random.Generator) 
     again = nn.LSTM(8, H, num_layers=2, rng=np.random.default_rng(7))
     same = nn.LSTM(8, H, num_layers=2, rng=np.random.default_rng(7))
     for p, q in zip(again.parameters(), same.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
     assert len(lstm.all_weights) == 2 and len(lstm.all_weights[0]) == 4
 
 
@@ -203,9 +203,9 @@ def test_detached_state_stops_gradients(rng: np.random.Generator) -> None:
     out, _ = rnn(x2, h.detach())
     out.sum().backward()
     assert x1.grad is None
-    grads = {name: p.grad.copy() for name, p in rnn.named_parameters()}
+    grads = {name: p.grad.array.copy() for name, p in rnn.named_parameters()}
     rnn.zero_grad()
-    out, _ = rnn(x2, h.data.copy())
+    out, _ = rnn(x2, h.array.copy())
     out.sum().backward()
     for name, p in rnn.named_parameters():
         np.testing.assert_allclose(p.grad, grads[name], err_msg=name)
@@ -232,14 +232,14 @@ def test_dropout_between_layers(rng: np.random.Generator, torch) -> None:
     a, _ = ours(x, rng=np.random.default_rng(1))
     b, _ = ours(x, rng=np.random.default_rng(1))
     c, _ = ours(x, rng=np.random.default_rng(2))
-    np.testing.assert_array_equal(a.data, b.data)                 # same generator, same masks
-    assert not np.allclose(a.data, c.data)
+    np.testing.assert_array_equal(a.array, b.array)                 # same generator, same masks
+    assert not np.allclose(a.array, c.array)
     ours.eval()
     theirs.eval()
     y, h = ours(x)
     t_y, t_h = theirs(torch.from_numpy(x))
-    np.testing.assert_allclose(y.data, t_y.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(h.data, t_h.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(y.array, t_y.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(h.array, t_h.detach().numpy(), atol=1e-12)
 
 
 def test_dropout_masks_the_inner_layer_output(rng: np.random.Generator) -> None:
@@ -251,7 +251,7 @@ def test_dropout_masks_the_inner_layer_output(rng: np.random.Generator) -> None:
     y1, _ = nb.functional.rnn_layer(x, None, *rnn.all_weights[0])
     mask = (np.random.default_rng(3).random(y1.shape) >= p) / (1 - p)
     want, _ = nb.functional.rnn_layer(y1 * nb.tensor(mask), None, *rnn.all_weights[1])
-    np.testing.assert_allclose(y.data, want.data, atol=1e-12)
+    np.testing.assert_allclose(y.array, want.array, atol=1e-12)
     params = list(rnn.parameters())
     assert gradcheck(lambda x, *_: rnn(x, rng=np.random.default_rng(3))[0], [x, *params],
                      rng=rng)
@@ -369,8 +369,8 @@ def test_rnn_learns_parity(rng: np.random.Generator) -> None:
     rnn = nn.RNN(1, 32, rng=rng)
     head = _head(32, rng)
     params = list(rnn.parameters()) + list(head.parameters())
-    m = [np.zeros_like(p.data) for p in params]
-    v = [np.zeros_like(p.data) for p in params]
+    m = [np.zeros_like(p.array) for p in params]
+    v = [np.zeros_like(p.array) for p in params]
     lr, beta1, beta2 = 0.01, 0.9, 0.999
     accuracy = 0.0
     for step in range(1, 2001):
@@ -385,8 +385,8 @@ def test_rnn_learns_parity(rng: np.random.Generator) -> None:
             v[i] = beta2 * v[i] + (1 - beta2) * p.grad**2
             m_hat = m[i] / (1 - beta1**step)
             v_hat = v[i] / (1 - beta2**step)
-            p.data -= (lr * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(p.dtype)
-        accuracy = float((np.sign(z.data) == target.data).mean())
+            p.array -= (lr * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(p.dtype)
+        accuracy = float((np.sign(z.array) == target.array).mean())
         if accuracy == 1.0 and loss.item() < 0.1:
             break
     assert accuracy == 1.0, f"parity not learned after {step} steps (loss {loss.item():.3f})"

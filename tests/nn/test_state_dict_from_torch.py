@@ -72,7 +72,7 @@ def _check(ours, theirs, shape, rng) -> None:
     with torch.no_grad():
         expected = theirs(torch.from_numpy(x)).numpy()
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(y.array, expected, rtol=1e-4, atol=1e-5)
     # float64: the same gradients for the input and every parameter
     assert_module_parity(ours, theirs, rng.standard_normal(shape), atol=1e-9, rtol=1e-7)
 

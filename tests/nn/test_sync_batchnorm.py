@@ -20,7 +20,7 @@ def test_convert_keeps_parameters_and_matches_batchnorm(rng: np.random.Generator
     assert converted[1].weight is weight                     # the same Parameter objects
     x = nb.tensor(rng.standard_normal((4, 1, 6, 6)))
     y, want = converted(x), reference(x)
-    np.testing.assert_allclose(y.data, want.data, rtol=1e-12)
+    np.testing.assert_allclose(y.array, want.array, rtol=1e-12)
     y.sum().backward()
     want.sum().backward()
     np.testing.assert_allclose(converted[0].weight.grad, reference[0].weight.grad, rtol=1e-10)

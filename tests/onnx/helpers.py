@@ -46,7 +46,7 @@ def eval_outputs(model: Any, x: np.ndarray) -> list[np.ndarray]:
     with nb.no_grad():
         result = model(Tensor(x))
     model.train(was_training)
-    return [y.data for y in flatten_outputs(result)]
+    return [y.array for y in flatten_outputs(result)]
 
 
 def assert_close(got: np.ndarray, want: np.ndarray, what: str) -> None:

@@ -40,7 +40,7 @@ def test_exported_default_model_predicts_the_digits_test_set_identically(
     assert config["model"]["name"] == "cnn-bn"
     x, labels = load_splits(config["dataset"]).test          # standardized, as in training
     with nb.no_grad():
-        ours = model(Tensor(x)).data.argmax(axis=1)
+        ours = model(Tensor(x)).array.argmax(axis=1)
     theirs = session(proto).run(None, {"input": x.astype(np.float32)})[0].argmax(axis=1)
     assert len(x) > 300
     assert np.array_equal(ours, theirs)                       # 100% agreement

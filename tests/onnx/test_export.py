@@ -55,7 +55,7 @@ def test_numpy_code_on_the_input_is_detected() -> None:
     """An array computed from the input outside blocks is a constant of the trace: the export
     refuses it instead of baking the example into the graph."""
     import_onnx()
-    model = Lambda(lambda self, x: F.add(F.relu(x), np.tanh(x.data)))
+    model = Lambda(lambda self, x: F.add(F.relu(x), np.tanh(x.array)))
     with pytest.raises(ValueError, match="computed outside nnblocks blocks"):
         nb.onnx.export(model, np.zeros((2, 3), np.float32))
 
@@ -125,7 +125,7 @@ def test_several_inputs() -> None:
     proto = nb.onnx.export(model, (a, b))
     got = session(proto).run(None, {"input_0": a, "input_1": b})[0]
     with nb.no_grad():
-        want = model(Tensor(a), Tensor(b)).data
+        want = model(Tensor(a), Tensor(b)).array
     assert_close(got, want, "two inputs")
 
 
@@ -190,4 +190,4 @@ def test_unbatched_inputs(name: str) -> None:
     want = want if isinstance(want, tuple) else (want,)
     want = [w for item in want for w in (item if isinstance(item, tuple) else (item,))]
     for a, b in zip(got, want):
-        assert_close(a, b.data, name)
+        assert_close(a, b.array, name)

@@ -106,7 +106,7 @@ def local(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Mo
 def _randomized(layer: nn.Module, rng: np.random.Generator) -> nn.Module:
     """Trained-looking parameters and running statistics (fresh ones are 1, 0 and 0, 1)."""
     for p in layer.parameters():
-        p.data[...] = rng.normal(size=p.shape)
+        p.array[...] = rng.normal(size=p.shape)
     for name, buffer in layer.named_buffers():
         if name.endswith("running_mean"):
             buffer[...] = rng.normal(size=buffer.shape)

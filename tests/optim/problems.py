@@ -36,7 +36,7 @@ class Quadratic:
         return float(0.5 * w @ self.A @ w - self.b @ w + 0.5 * np.sum(self.c * W * W))
 
     def set_grads(self, params: list[Parameter], sign: float) -> None:
-        for p, g in zip(params, self.grads([p.data for p in params])):
+        for p, g in zip(params, self.grads([p.array for p in params])):
             p.grad = sign * g
 
     def set_grads_torch(self, torch: Any, params: list[Any], sign: float) -> None:
@@ -74,7 +74,7 @@ class MLP:
 
     def set_grads(self, params: list[Parameter], sign: float) -> None:
         if not self.autograd:
-            for p, g in zip(params, self.grads([p.data for p in params])):
+            for p, g in zip(params, self.grads([p.array for p in params])):
                 p.grad = sign * g
             return
         w1, b1, w2, b2 = params
@@ -125,7 +125,7 @@ def run_ours(
         opt.step()
         if sched is not None:
             sched.step()
-    return [p.data for p in params], rates
+    return [p.array for p in params], rates
 
 
 def run_torch(

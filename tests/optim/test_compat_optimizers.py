@@ -69,7 +69,7 @@ def test_lbfgs_trajectory_matches_torch(line_search_fn, history_size, rng, torch
         losses.append(float(first))
         np.testing.assert_allclose(float(first), float(expected.detach()), rtol=1e-7)
     for p, tp in zip(ours, theirs):                 # 30 iterations: rounding differs slightly
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(p.array, tp.detach().numpy(), rtol=1e-6, atol=1e-9)
     state, tstate = opt.state[ours[0]], topt.state[theirs[0]]
     assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])
     assert losses[-1] < losses[0]

@@ -33,11 +33,11 @@ def test_three_steps_by_hand():
         ((0.533203125, -0.013671875), (0.5, 0.1875), (0.349609375, 0.515625)),
     ]
     for step, (weights, rates, delta_bar) in enumerate(expected, start=1):
-        w.grad = curvature * w.data
+        w.grad = curvature * w.array
         opt.step()
         state = opt.state[w]
         assert state["step"] == step
-        np.testing.assert_array_equal(w.data, weights)
+        np.testing.assert_array_equal(w.array, weights)
         np.testing.assert_array_equal(state["rates"], rates)
         np.testing.assert_array_equal(state["delta_bar"], delta_bar)
 
@@ -46,9 +46,9 @@ def _final_loss(make_opt, curvature: np.ndarray, steps: int) -> float:
     w = Parameter(np.ones_like(curvature))
     opt = make_opt([w])
     for _ in range(steps):
-        w.grad = curvature * w.data
+        w.grad = curvature * w.array
         opt.step()
-    return float(0.5 * np.sum(curvature * w.data**2))
+    return float(0.5 * np.sum(curvature * w.array**2))
 
 
 def test_beats_sgd_on_an_ill_conditioned_quadratic():
@@ -70,7 +70,7 @@ def test_rates_adapt_per_element():
     w = Parameter(np.ones(2))
     opt = DeltaBarDelta([w], lr=0.015, kappa=0.01, phi=0.5, theta=0.7)
     for _ in range(30):
-        w.grad = curvature * w.data
+        w.grad = curvature * w.array
         opt.step()
     rates = opt.state[w]["rates"]
     assert rates[0] > 0.015 + 0.2          # grew by κ at (nearly) every step
@@ -83,18 +83,18 @@ def test_without_adaptation_it_is_sgd(rng):
     dbd = DeltaBarDelta([a], lr=0.1, kappa=0.0, phi=0.0, theta=0.7)
     sgd = SGD([b], lr=0.1)
     for _ in range(20):
-        a.grad = np.sin(a.data) + a.data
-        b.grad = np.sin(b.data) + b.data
+        a.grad = np.sin(a.array) + a.array
+        b.grad = np.sin(b.array) + b.array
         dbd.step()
         sgd.step()
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_float32_stays_float32():
     w = Parameter(np.ones(4, dtype=np.float32))
     opt = DeltaBarDelta([w], lr=np.float64(0.1), kappa=0.01, phi=0.5, theta=0.5)
     for _ in range(3):
-        w.grad = np.array([1.0, -1.0, 2.0, 0.0], dtype=np.float32) * w.data
+        w.grad = np.array([1.0, -1.0, 2.0, 0.0], dtype=np.float32) * w.array
         opt.step()
     assert w.dtype == np.float32
     assert opt.state[w]["rates"].dtype == np.float32

@@ -59,12 +59,12 @@ def test_resume_from_state_dict_is_bit_exact(name, problem_name, rng):
 
     params, opt, sched = fresh(problem.start)
     advance(params, opt, sched, 100)
-    uninterrupted = [p.data.copy() for p in params]
+    uninterrupted = [p.array.copy() for p in params]
 
     params, opt, sched = fresh(problem.start)
     advance(params, opt, sched, 50)
     saved = to_json_and_npz(
-        {"params": [p.data for p in params], "optimizer": opt.state_dict(),
+        {"params": [p.array for p in params], "optimizer": opt.state_dict(),
          "scheduler": sched.state_dict()}
     )
     del params, opt, sched
@@ -74,7 +74,7 @@ def test_resume_from_state_dict_is_bit_exact(name, problem_name, rng):
     sched.load_state_dict(checkpoint["scheduler"])
     advance(params, opt, sched, 50)
     for resumed, reference in zip(params, uninterrupted):
-        assert np.array_equal(resumed.data, reference)
+        assert np.array_equal(resumed.array, reference)
 
 
 @pytest.mark.parametrize("name", ["Adam", "DeltaBarDelta"])
@@ -97,16 +97,16 @@ def test_resume_through_nnblocks_io_checkpoint(name, tmp_path, rng):
 
     params, opt, sched = fresh(problem.start)
     advance(params, opt, sched, 100)
-    uninterrupted = [p.data.copy() for p in params]
+    uninterrupted = [p.array.copy() for p in params]
     params, opt, sched = fresh(problem.start)
     advance(params, opt, sched, 50)
     path = save_checkpoint(tmp_path / "ckpt.npz", optimizer=opt, scheduler=sched,
-                           extra={"params": [p.data for p in params]})
+                           extra={"params": [p.array for p in params]})
     params, opt, sched = fresh(load_checkpoint(path).extra["params"])
     load_checkpoint(path, optimizer=opt, scheduler=sched)
     advance(params, opt, sched, 50)
     for resumed, reference in zip(params, uninterrupted):
-        assert np.array_equal(resumed.data, reference)
+        assert np.array_equal(resumed.array, reference)
 
 
 def test_state_dict_layout_matches_torch():
@@ -120,7 +120,7 @@ def test_state_dict_layout_matches_torch():
         [{"params": theirs_params[:1]}, {"params": theirs_params[1:], "lr": 0.1}], amsgrad=True
     )
     for p, q in zip(ours_params, theirs_params):
-        p.grad = np.ones_like(p.data)
+        p.grad = np.ones_like(p.array)
         q.grad = torch.ones_like(q)
     ours.step()
     theirs.step()
@@ -165,7 +165,7 @@ def test_loads_torch_state_dict_and_continues_like_torch(name, rng):
         problem.set_grads(ours_params, 1.0)
         theirs.step()
         ours.step()
-    assert_close_relative([p.data for p in ours_params],
+    assert_close_relative([p.array for p in ours_params],
                           [p.detach().numpy() for p in theirs_params], 1e-6)
 
 
@@ -256,7 +256,7 @@ def test_add_param_group_midway_matches_torch(rng):
     theirs_params = [torch.tensor(a.copy(), requires_grad=True) for a in problem.start]
     ours = run(optim, ours_params, lambda ps: problem.set_grads(ps, 1.0))
     run(torch.optim, theirs_params, lambda ps: problem.set_grads_torch(torch, ps, 1.0))
-    assert_close_relative([p.data for p in ours_params],
+    assert_close_relative([p.array for p in ours_params],
                           [p.detach().numpy() for p in theirs_params], 1e-6)
     assert ours.state[ours_params[1]]["step"] == 50
     assert ours.param_groups[1]["betas"] == (0.9, 0.999)
@@ -286,7 +286,7 @@ def test_parameters_without_grad_are_skipped(name):
     for _ in range(3):
         a.grad = np.full(3, 0.5)
         opt.step()
-    np.testing.assert_array_equal(b.data, np.ones(3))
+    np.testing.assert_array_equal(b.array, np.ones(3))
     assert b not in opt.state
     assert list(opt.state_dict()["state"]) == [0]
 
@@ -314,16 +314,16 @@ def test_step_with_closure_records_even_under_no_grad():
     with nb.no_grad():
         loss = opt.step(closure)
     assert float(loss) == 9.0
-    np.testing.assert_array_equal(w.data, [1.5])
+    np.testing.assert_array_equal(w.array, [1.5])
 
 
 def test_update_is_in_place():
     w = Parameter(np.ones(3))
-    alias = w.data
+    alias = w.array
     opt = optim.Adam([w], lr=0.1)
     w.grad = np.ones(3)
     opt.step()
-    assert w.data is alias
+    assert w.array is alias
     assert not w.requires_grad or w.is_leaf
 
 
@@ -337,7 +337,7 @@ def test_float32_stays_float32(name):
                      for k, v in FULL_STATE[name].items()}
     opt = getattr(optim, name)([w], **numpy_scalars)
     for _ in range(20):
-        w.grad = (np.float32(2.0) * w.data).astype(np.float32)
+        w.grad = (np.float32(2.0) * w.array).astype(np.float32)
         opt.step()
     assert w.dtype == np.float32
     for key, value in opt.state[w].items():
@@ -349,7 +349,7 @@ def test_float32_stays_float32(name):
         for _ in range(20):
             q.grad = 2.0 * q.detach()
             ref.step()
-        np.testing.assert_allclose(w.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(w.array, q.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_repr_lists_group_hyper_parameters():
@@ -431,8 +431,11 @@ def test_non_leaf_is_rejected():
 def test_gradient_shape_is_checked():
     w = Parameter(np.ones(2))
     opt = optim.SGD([w], lr=0.1)
-    w.grad = np.ones(3)
-    with pytest.raises(ValueError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"assigned grad has shape \(3,\), expected \(2,\)"):
+        w.grad = np.ones(3)                      # refused on assignment, as PyTorch
+    w.grad = np.ones(2)
+    w.data = np.ones(3)                          # the parameter changed shape under its grad
+    with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(2,\)"):
         opt.step()
 
 
@@ -457,8 +460,8 @@ def test_adam_random_hyper_parameters_match_torch(lr, beta1, beta2, eps, weight_
     q = torch.tensor(start.copy(), requires_grad=True)
     ours, theirs = optim.Adam([w], **kwargs), torch.optim.Adam([q], **kwargs, foreach=False)
     for _ in range(30):
-        w.grad = np.sin(3.0 * w.data) + w.data
+        w.grad = np.sin(3.0 * w.array) + w.array
         q.grad = torch.sin(3.0 * q.detach()) + q.detach()
         ours.step()
         theirs.step()
-    np.testing.assert_allclose(w.data, q.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(w.array, q.detach().numpy(), rtol=1e-6, atol=1e-12)

@@ -129,7 +129,7 @@ def test_nan_guard_names_step_and_parameter_and_keeps_the_checkpoint(tmp_path):
     class Poison(Callback):
         def on_epoch_complete(self, state):
             if state.epoch == 1:
-                model[2].weight.data[0, 1] = np.nan
+                model[2].weight.array[0, 1] = np.nan
 
     ckpt = Checkpoint(tmp_path, best_filename=None)
     with pytest.raises(NonFiniteError, match=r"loss .* step 7 \(epoch 2, batch 1\).*'2\.weight'"):
@@ -186,7 +186,7 @@ def test_nan_gradient_is_caught_before_the_update():
             pytest.raises(NonFiniteError, match=r"gradient at step 1 .* 'weight'"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader,
             epochs=1, progress=False)
-    assert (model.weight.data == 0).all()                   # no update was made
+    assert (model.weight.array == 0).all()                   # no update was made
 
 
 def test_callbacks_early_stopping_best_checkpoint_and_jsonl(tmp_path):

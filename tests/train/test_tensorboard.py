@@ -37,7 +37,7 @@ class Recorder(Callback):
         self.loss, self.lr, self.norms, self.weights, self.grads = [], [], [], [], []
 
     def on_after_backward(self, state):
-        self.norms.append({n: float(np.linalg.norm(p.grad.astype(np.float64)))
+        self.norms.append({n: float(np.linalg.norm(p.grad.array.astype(np.float64)))
                            for n, p in state.model.named_parameters()})
 
     def on_batch_end(self, state):
@@ -45,8 +45,8 @@ class Recorder(Callback):
         self.lr.append(state.optimizer.param_groups[0]["lr"])
 
     def on_epoch_end(self, state):
-        self.weights.append({n: p.data.copy() for n, p in state.model.named_parameters()})
-        self.grads.append({n: p.grad.copy() for n, p in state.model.named_parameters()})
+        self.weights.append({n: p.array.copy() for n, p in state.model.named_parameters()})
+        self.grads.append({n: p.grad.array.copy() for n, p in state.model.named_parameters()})
 
 
 def small_run(tmp_path, rng):

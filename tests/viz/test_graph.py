@@ -114,13 +114,13 @@ def test_rnn_unfolded_for_3_steps_shares_one_node_per_parameter(rng):
 def test_expansions_compute_what_the_fused_blocks_compute(rng):
     x = nb.tensor(rng.standard_normal((5, 4)))
     w, b = nb.tensor(rng.standard_normal((3, 4))), nb.tensor(rng.standard_normal(3))
-    np.testing.assert_allclose(linear_primitives([x, w, b], None).data, F.linear(x, w, b).data,
+    np.testing.assert_allclose(linear_primitives([x, w, b], None).array, F.linear(x, w, b).array,
                                rtol=1e-12)
     z = nb.tensor(rng.standard_normal((5, 3)), requires_grad=True)
     target = nb.tensor(np.array([0, 2, 1, 1, 0]))
     loss = F.cross_entropy(z, target)
-    np.testing.assert_allclose(cross_entropy_primitives([z, target], loss.grad_fn.saved).data,
-                               loss.data, rtol=1e-12)
+    np.testing.assert_allclose(cross_entropy_primitives([z, target], loss.grad_fn.saved).array,
+                               loss.array, rtol=1e-12)
     for reverse in (False, True):
         xs = nb.tensor(rng.standard_normal((4, 2, 3)))
         h0 = nb.tensor(rng.standard_normal((2, 5)))
@@ -129,13 +129,13 @@ def test_expansions_compute_what_the_fused_blocks_compute(rng):
         y, h_n = F.rnn_layer(xs, h0, *weights, reverse=reverse)
         for expansion in (rnn_unfolded, rnn_primitives):
             y2, h2 = expansion([xs, h0, *weights], y.grad_fn.saved)
-            np.testing.assert_allclose(y2.data, y.data, rtol=1e-12)
-            np.testing.assert_allclose(h2.data, h_n.data, rtol=1e-12)
+            np.testing.assert_allclose(y2.array, y.array, rtol=1e-12)
+            np.testing.assert_allclose(h2.array, h_n.array, rtol=1e-12)
         g_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True)
                      for s in ((15, 3), (15, 5), (15,), (15,))]
         outs = F.gru_layer(xs, h0, *g_weights, reverse=reverse)
         for a, b in zip(gru_unfolded([xs, h0, *g_weights], outs[0].grad_fn.saved), outs):
-            np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+            np.testing.assert_allclose(a.array, b.array, rtol=1e-12)
         l_weights = [nb.tensor(rng.standard_normal(s), requires_grad=True)
                      for s in ((20, 3), (20, 5), (20,), (20,))]
         c0 = nb.tensor(rng.standard_normal((2, 5)))
@@ -143,7 +143,7 @@ def test_expansions_compute_what_the_fused_blocks_compute(rng):
         unfolded = lstm_unfolded([xs, h0, c0, *l_weights], outs[0].grad_fn.saved)
         assert len(unfolded) == 3
         for a, b in zip(unfolded, outs):
-            np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+            np.testing.assert_allclose(a.array, b.array, rtol=1e-12)
 
 
 def test_expand_draws_fused_blocks_as_primitives_in_a_box(rng):

@@ -44,7 +44,7 @@ def test_worst_examples_are_the_highest_losses(tmp_path, rng):
     x = rng.standard_normal((20, 1, 4, 4)).astype(np.float32)
     y = rng.integers(0, 3, 20)
     page = write_report(tmp_path / "r.html", model=model, test=(x, y), worst=3).read_text()
-    logits = x.reshape(20, 16).astype(np.float64) @ model[1].weight.data.T + model[1].bias.data
+    logits = x.reshape(20, 16).astype(np.float64) @ model[1].weight.array.T + model[1].bias.array
     logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     losses = -logp[np.arange(20), y]
     expected = np.argsort(-losses, kind="stable")[:3]

@@ -48,7 +48,7 @@ class _Bucket:
         total = 0
         for _, p in params:
             self.offsets.append(total)
-            total += p.data.size
+            total += p.array.size
         self.buffer = np.zeros(total, dtype=dtype)
         self.pending = len(params)
         self.ready = [False] * len(params)
@@ -57,7 +57,7 @@ class _Bucket:
 
     def view(self, i: int) -> np.ndarray:
         p = self.params[i][1]
-        return self.buffer[self.offsets[i]:self.offsets[i] + p.data.size].reshape(p.data.shape)
+        return self.buffer[self.offsets[i]:self.offsets[i] + p.array.size].reshape(p.array.shape)
 
 
 class DistributedDataParallel(Module):
@@ -100,7 +100,7 @@ class DistributedDataParallel(Module):
                         + [(n, list(np.shape(b)), str(np.asarray(b).dtype))
                            for n, b in module.named_buffers()])
         for _, p in named:
-            dist.broadcast(p.data, src=0)
+            dist.broadcast(p.array, src=0)
         self._sync_buffers()
         trainable = [(n, p) for n, p in named if p.requires_grad]
         self._buckets = _make_buckets(trainable, int(bucket_cap_mb * 2**20))
@@ -179,7 +179,7 @@ class DistributedDataParallel(Module):
         if p.grad is None:
             view[...] = 0.0
         else:
-            view[...] = p.grad
+            view[...] = p.grad.array
         bucket.pending -= 1
         self.timings["last_grad_ready"] = time.perf_counter()
         while (self._next_bucket < len(self._buckets)
@@ -206,7 +206,7 @@ class DistributedDataParallel(Module):
                 if p.grad is None:
                     p.grad = bucket.view(i).copy()
                 else:
-                    p.grad[...] = bucket.view(i)
+                    p.grad.array[...] = bucket.view(i)
         self._expecting = False
 
     def _report_unfinished(self) -> None:
@@ -257,7 +257,7 @@ def _make_buckets(named: list[tuple[str, Any]], cap_bytes: int) -> list[_Bucket]
     current: list[tuple[str, Any]] = []
     size = 0
     for name, p in reversed(named):
-        nbytes = p.data.nbytes
+        nbytes = p.array.nbytes
         if current and (size + nbytes > cap_bytes or p.dtype != current[0][1].dtype):
             buckets.append(_Bucket(len(buckets), current, current[0][1].dtype))
             current, size = [], 0

@@ -17,7 +17,7 @@ _NORM_EPS = 1e-6
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad for p in parameters if p.grad is not None]
+    return [p.grad.array for p in parameters if p.grad is not None]
 
 
 def _vector_norm(x: np.ndarray, norm_type: float) -> np.floating:
@@ -46,7 +46,7 @@ def get_total_norm(
     """
     if isinstance(tensors, (Tensor, np.ndarray)):
         tensors = [tensors]
-    arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+    arrays = [t.array if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
     norm_type = float(norm_type)
     if len(arrays) == 0:
         return Tensor(np.array(0.0, dtype=np.float32))
@@ -100,7 +100,7 @@ def clip_grad_norm_(
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if len(grads) == 0:
         return total
-    coef = float(max_norm) / (total.data + _NORM_EPS)                    # () in the grads' dtype
+    coef = float(max_norm) / (total.array + _NORM_EPS)                    # () in the grads' dtype
     coef = np.minimum(coef, 1.0)
     with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in PyTorch, when the norm is inf
         for g in grads:
@@ -117,7 +117,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     >>> w.grad = np.array([-2.0, 0.5, 3.0])
     >>> clip_grad_value_([w], 1.0)
     >>> w.grad
-    array([-1. ,  0.5,  1. ])
+    tensor([-1. ,  0.5,  1. ], dtype=float64)
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):

@@ -91,7 +91,7 @@ def var(ctx: OpContext) -> str:
     count = int(np.prod([ctx.shape(0)[a] for a in axes]))
     partner = ctx.op.partner
     if partner is not None:
-        other = np.shape(getattr(partner.inputs[0], "data", partner.inputs[0]))
+        other = np.shape(getattr(partner.inputs[0], "array", partner.inputs[0]))
         if int(np.prod([other[a] for a in axes])) != count:
             raise ctx.error("a variance over the batch axis cannot be exported with a dynamic "
                             "batch; export with dynamic_batch=False")

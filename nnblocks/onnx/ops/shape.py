@@ -23,7 +23,7 @@ def _partner_shape(ctx: OpContext) -> tuple[int, ...] | None:
     partner = ctx.op.partner
     if partner is None:
         return None
-    return np.shape(getattr(partner.inputs[0], "data", partner.inputs[0]))
+    return np.shape(getattr(partner.inputs[0], "array", partner.inputs[0]))
 
 
 @converts(sh.ReshapeBlock, batch_hypers=("shape",))

@@ -1,9 +1,8 @@
 """The "PyTorch: Tensors and autograd" tutorial: a third-order polynomial fitted to sin(x) with
 four tensors that require grad, updated in place under ``torch.no_grad()`` (``a -= lr *
-a.grad``) with gradients reset by ``a.grad = None`` (as the tutorial does today; the older
-``a.grad.zero_()`` needs ``.grad`` to be a tensor, and nnblocks' is the NumPy array). The
-random initial weights are saved to CHECKPOINT by the PyTorch run and loaded by the nnblocks
-run."""
+a.grad``) with gradients reset by ``a.grad.zero_()`` (the tutorial's earlier form; today it
+writes ``a.grad = None``, which polynomial_custom_function.py uses). The random initial weights
+are saved to CHECKPOINT by the PyTorch run and loaded by the nnblocks run."""
 
 import math
 import os
@@ -62,10 +61,10 @@ for t in range(100):
         d -= learning_rate * d.grad
 
         # Manually zero the gradients after updating weights
-        a.grad = None
-        b.grad = None
-        c.grad = None
-        d.grad = None
+        a.grad.zero_()
+        b.grad.zero_()
+        c.grad.zero_()
+        d.grad.zero_()
 
 print(f'Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3')
 losses.extend([a.item(), b.item(), c.item(), d.item()])

@@ -1,9 +1,7 @@
 """Polynomial regression with one ``nn.Linear``, in the style of PyTorch's
 ``examples/regression/main.py``: features ``[x, x^2, x^3, x^4]``, ``F.smooth_l1_loss``,
-``fc.zero_grad()`` and the example's hand-written update. The example writes
-``param.data.add_(-0.1 * param.grad)``; nnblocks' ``.data`` is the NumPy array itself (a kept
-difference), so the update is ``param.add_(...)`` under ``torch.no_grad()``, the same in both.
-The target weights and the batches come from NumPy."""
+``fc.zero_grad()`` and the example's hand-written update through ``.data``
+(``param.data.add_(-lr * param.grad)``). The target weights and the batches come from NumPy."""
 
 import os
 
@@ -69,9 +67,8 @@ for batch_idx in range(1, 41):
     output.backward()
 
     # Apply gradients
-    with torch.no_grad():
-        for param in fc.parameters():
-            param.add_(-0.01 * param.grad)
+    for param in fc.parameters():
+        param.data.add_(-0.01 * param.grad)
 
     # Stop criterion
     if loss < 1e-3:

@@ -1,11 +1,9 @@
 """A word-level LSTM language model in the style of PyTorch's ``examples/word_language_model``:
 a ``Dictionary`` / ``Corpus`` of word ids, ``batchify``, ``get_batch`` over ``bptt`` steps,
 ``RNNModel`` (Embedding -> LSTM -> Linear), hidden states repackaged between batches,
-``clip_grad_norm_`` and a hand-written SGD update. The example writes that update
-``p.data.add_(p.grad, alpha=-lr)``; nnblocks' ``.data`` is the NumPy array itself (a kept
-difference), so it is written here as ``p.add_(p.grad, alpha=-lr)`` under ``torch.no_grad()``,
-which means the same in both. The corpus is a short built-in text; dropout is 0 (random masks
-would differ)."""
+``clip_grad_norm_`` and the example's hand-written SGD update
+``p.data.add_(p.grad, alpha=-lr)``. The corpus is a short built-in text; dropout is 0 (random
+masks would differ)."""
 
 import math
 import os
@@ -144,9 +142,8 @@ def train():
 
         # `clip_grad_norm` helps prevent the exploding gradient problem in RNNs / LSTMs.
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        with torch.no_grad():
-            for p in model.parameters():
-                p.add_(p.grad, alpha=-lr)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
 
         total_loss += loss.item()
         losses.append(loss.item())
