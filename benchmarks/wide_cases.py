@@ -180,10 +180,6 @@ def poly_step(fw: Any, data: dict[str, np.ndarray]) -> Any:
     weights = [fw.tensor(data["w"][k:k + 1].copy(), requires_grad=True)
                for k in range(POLY_DEGREE + 1)]
     del x
-    # The tutorial's update, ``w -= lr * w.grad`` under no_grad, is in place in PyTorch; a
-    # Tensor without ``__isub__`` would silently rebind the loop variable instead, so such a
-    # framework updates the array behind the tensor (same arithmetic, same count of ops).
-    in_place = hasattr(type(weights[0]), "__isub__")
 
     def step() -> Any:
         y_hat = weights[0] * powers[0]
@@ -193,10 +189,7 @@ def poly_step(fw: Any, data: dict[str, np.ndarray]) -> Any:
         loss.backward()
         with fw.no_grad():
             for w in weights:
-                if in_place:
-                    w -= POLY_LR * w.grad                        # 2 ops per weight
-                else:
-                    w.array -= POLY_LR * np.asarray(w.grad)
+                w -= POLY_LR * w.grad                            # 2 ops per weight, in place
                 w.grad = None
         return loss
 

@@ -163,18 +163,56 @@ class InplaceOps:
         bump(self)
 
     # ------------------------------------------------------------------ arithmetic
+    def _unrecorded(self, ufunc: np.ufunc, other: Any) -> bool:
+        """The fast path of ``add_``/``sub_``/``mul_``/``div_`` (hand-written updates such as
+        ``w -= lr * w.grad`` under ``no_grad``): when nothing is recorded, this tensor is
+        floating and ``other`` is a Python number or a tensor of this dtype and shape (or 0-d),
+        apply the ufunc straight into the array (the same NumPy loop as the block, so the same
+        bits) and bump the version. Returns False for everything else, which takes the general
+        path of :meth:`_inplace`."""
+        array = self.array
+        if array.dtype.kind != "f":
+            return False
+        recording = grad_mode.GRAD_ENABLED.get()
+        if isinstance(other, InplaceOps):
+            if recording and (self._requires_grad or other._requires_grad):
+                return False
+            value = other.array
+            if value.dtype != array.dtype or (value.shape != array.shape and value.ndim != 0):
+                return False
+        elif type(other) in (float, int):
+            if recording and self._requires_grad:
+                return False
+            value = other
+        else:
+            return False
+        try:
+            ufunc(array, value, out=array)
+        except ValueError:                             # read-only: the general path explains
+            return False
+        bump(self)
+        return True
+
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
         """``self += alpha * other`` in place."""
+        if alpha == 1 and self._unrecorded(np.add, other):
+            return self
         return self._inplace("add_", lambda t, o: t.add(o, alpha=alpha), other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
         """``self -= alpha * other`` in place."""
+        if alpha == 1 and self._unrecorded(np.subtract, other):
+            return self
         return self._inplace("sub_", lambda t, o: t.sub(o, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Any:
+        if self._unrecorded(np.multiply, other):
+            return self
         return self._inplace("mul_", lambda t, o: t * o, other)
 
     def div_(self, other: Any) -> Any:
+        if self._unrecorded(np.true_divide, other):
+            return self
         return self._inplace("div_", lambda t, o: t / o, other)
 
     def __iadd__(self, other: Any) -> Any:

@@ -241,3 +241,29 @@ def test_numpy_arrays_updated_with_tensors_stay_arrays() -> None:
     assert type(np.exp(t)) is np.ndarray and np.isfinite(t).all()
     with pytest.raises(TypeError, match=r"np.add: out= cannot be a tensor.*t.add_"):
         np.add(np.ones(2), np.ones(2), out=(t,))
+
+
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])
+def test_unrecorded_fast_path_gives_the_general_paths_bits(name) -> None:
+    """add_/sub_/mul_/div_ outside the graph apply the ufunc straight into the array: the same
+    values, the same version bump and the same errors as the block path."""
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        base = rng.standard_normal((3, 4)).astype(dtype)
+        operands = [rng.standard_normal((3, 4)).astype(dtype), np.array(0.7, dtype=dtype), 1e-3, 3]
+        for operand in operands:
+            other = nb.tensor(operand) if isinstance(operand, np.ndarray) else operand
+            fast = nb.tensor(base)
+            getattr(fast, name)(other)
+            general = nb.tensor(base)
+            op = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}[name]
+            general._inplace(name, lambda t, o, op=op: getattr(t, op)(o), other)
+            assert fast._version == general._version == 1
+            np.testing.assert_array_equal(fast.array, general.array)
+    w = nb.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        getattr(w, name)(2.0)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        getattr(nb.tensor([1, 2]), name)(0.5)
+    with pytest.raises(RuntimeError, match="in-place results cannot grow by broadcasting"):
+        getattr(nb.zeros(3), name)(nb.ones(2, 3))
