@@ -8,7 +8,7 @@
 tensor([[2., 4.]])
 """
 
-from nnblocks import accelerator, autograd, backends, cuda, functional, nn, optim, testing
+from nnblocks import accelerator, autograd, backends, cuda, functional, linalg, nn, optim, testing
 from nnblocks._defaults import get_default_device as get_default_device
 from nnblocks._defaults import set_default_device as set_default_device
 from nnblocks._random import Generator as Generator
@@ -127,6 +127,7 @@ from nnblocks.functional import (
     var,
     where,
 )
+from nnblocks.functional.vector_norms import norm
 
 __version__ = "0.1.0"
 
@@ -250,6 +251,7 @@ __all__ = [
     "Tensor",
     "tensor",
     "testing",
+    "linalg",
     "transpose",
     "uint8",
     "unsqueeze",

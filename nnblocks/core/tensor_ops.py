@@ -307,7 +307,7 @@ class TensorOps:
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Any:
         """The ``p``-norm (2 / ``'fro'``, 1, or any positive p) over ``dim``."""
-        return _F.select.norm(self, p, dim, keepdim)  # F.norm is the norm-layer module
+        return _F.vector_norms.norm(self, p, dim, keepdim)  # F.norm: the norm layers
 
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _F.argmax(self, dim, keepdim)

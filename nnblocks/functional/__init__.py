@@ -106,6 +106,7 @@ from nnblocks.functional.shape import (
     unsqueeze,
     view,
 )
+from nnblocks.functional.vector_norms import vector_norm
 
 _tensor_ops.bind_functional(_sys.modules[__name__])
 
@@ -116,6 +117,7 @@ __all__ = [
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
 ]
+__all__ += ["vector_norm"]
 __all__ += ["gru_cell", "gru_layer", "lstm_cell", "lstm_layer", "rnn_cell", "rnn_layer"]
 __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",

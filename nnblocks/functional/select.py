@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnblocks.core import Tensor
-from nnblocks.functional.math import abs, sqrt, where
-from nnblocks.functional.reduce import normalize_dims, sum
+from nnblocks.functional.math import where
+from nnblocks.functional.reduce import normalize_dims
 from nnblocks.functional.shape import expand, getitem, reshape
 
 
@@ -92,19 +92,6 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the "
                            f"tensor's shape {data.shape}")
     return out
-
-
-def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
-    """The ``p``-norm over ``dim`` (all elements when None), as ``torch.norm``: ``p`` is 2 or
-    ``'fro'`` (square root of the sum of squares), 1 (sum of absolute values), or any other
-    positive number (composed from power and sum)."""
-    if p == "fro" or p == 2:
-        return sqrt(sum(x * x, dim, keepdim))
-    if p == 1:
-        return sum(abs(x), dim, keepdim)
-    if isinstance(p, (int, float)) and p > 0 and np.isfinite(p):
-        return sum(abs(x) ** p, dim, keepdim) ** (1.0 / p)
-    raise ValueError(f"norm: p must be 'fro' or a positive finite number, got {p!r}")
 
 
 def repeat(x: Any, *sizes: Any) -> Tensor:

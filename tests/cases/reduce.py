@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
+import nnblocks as nb
 import nnblocks.functional as F
 from nnblocks.core import Tensor
 from nnblocks.functional.reduce import MaxBlock, MeanBlock, MinBlock, SumBlock, VarBlock
+from nnblocks.functional.vector_norms import VectorNormBlock
 from tests.cases import Case
 
 
@@ -59,4 +61,15 @@ CASES = [
          torch_fn=lambda x: x.var((0, 2), keepdim=True)),
     Case(VarBlock, "var_correction_2", lambda x: x.var(0, correction=2), _x(5, 3),
          reference=lambda x: x.var(axis=0, ddof=2), torch_fn=lambda x: x.var(0, correction=2)),
+    Case(VectorNormBlock, "norm_2_all", lambda x: x.norm(), _x(3, 4),
+         reference=lambda x: np.sqrt((x * x).sum()), torch_fn=lambda x: x.norm()),
+    Case(VectorNormBlock, "norm_1_dim_keepdim", lambda x: x.norm(1, dim=1, keepdim=True),
+         _x(2, 5, 3), reference=lambda x: np.abs(x).sum(axis=1, keepdims=True),
+         torch_fn=lambda x: x.norm(1, dim=1, keepdim=True)),
+    Case(VectorNormBlock, "vector_norm_3_dims", lambda x: F.vector_norm(x, 3, dim=(0, 2)),
+         _x(2, 3, 4), reference=lambda x: (np.abs(x) ** 3).sum(axis=(0, 2)) ** (1 / 3),
+         torch_fn=lambda x: __import__("torch").linalg.vector_norm(x, 3, dim=(0, 2))),
+    Case(VectorNormBlock, "linalg_norm_rows", lambda x: nb.linalg.norm(x, 2.5, dim=-1),
+         _x(4, 3), reference=lambda x: (np.abs(x) ** 2.5).sum(axis=-1) ** (1 / 2.5),
+         torch_fn=lambda x: __import__("torch").linalg.norm(x, 2.5, dim=-1)),
 ]

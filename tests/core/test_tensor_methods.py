@@ -261,3 +261,28 @@ def test_to_returns_self_when_nothing_changes() -> None:
     x = nb.tensor([1.0])
     assert x.to(nb.float32) is x and x.to("cpu") is x and x.contiguous() is x
     assert x.to(nb.float32, copy=True) is not x
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, "fro"])
+def test_norm_at_zero_has_pytorchs_zero_gradient(p) -> None:
+    """sqrt(sum(x²)) would give 0/0 = NaN at x = 0; PyTorch's norm gives the subgradient 0,
+    also for a zero row next to non-zero rows."""
+    torch = import_torch()
+    x = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    grads = []
+    for lib in (nb, torch):
+        t = lib.tensor(x, requires_grad=True)
+        t.norm(p, dim=1).sum().backward()
+        grads.append(np.asarray(t.grad.detach().numpy() if lib is torch else t.grad.array))
+    assert np.isfinite(grads[0]).all()
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_every_public_name_exists() -> None:
+    for module in (nb, nb.nn.functional, nb.linalg):
+        missing = [name for name in module.__all__ if not hasattr(module, name)]
+        assert not missing, f"{module.__name__}.__all__ lists missing names {missing}"
+    with pytest.raises(NotImplementedError, match="matrix norms"):
+        nb.linalg.norm(nb.ones(2, 2), 2)
+    with pytest.raises(ValueError, match="positive finite"):
+        nb.ones(3).norm(float("inf"))
