@@ -138,39 +138,43 @@ class Block:
         tracer = block_tracer.get()
         if tracer is not None:                         # an exporter records every block
             return tracer(cls, inputs, hyper)
-        arrays = list(inputs)                          # what forward sees
-        tensors = list(inputs)                         # what the node keeps (None: constant)
-        needs_input_grad = [False] * len(inputs)
-        any_grad = False
-        versioned = False
-        for i, x in enumerate(inputs):
+        arrays = []                                    # what forward sees
+        needs_input_grad = []
+        any_grad = versioned = constants = False
+        for x in inputs:
             if isinstance(x, Tensor):
-                arrays[i] = x.array
+                arrays.append(x.array)
                 if x._requires_grad:
-                    needs_input_grad[i] = any_grad = True
+                    any_grad = True
+                    needs_input_grad.append(True)
+                else:
+                    needs_input_grad.append(False)
                 if x._vc is not None:                  # changed in place or viewed before
                     versioned = True
             else:
-                tensors[i] = None
-                if isinstance(x, np.generic):          # NumPy scalar: a Python number, so
-                    arrays[i] = x.item()               # it never upcasts (float32 * np.float64)
+                constants = True
+                needs_input_grad.append(False)
+                # a NumPy scalar becomes a Python number: it never upcasts (float32 * np.float64)
+                arrays.append(x.item() if isinstance(x, np.generic) else x)
         record = any_grad and cls.differentiable and grad_mode.GRAD_ENABLED.get()
         if cls.takes_needs_input_grad:
             needs = tuple(needs_input_grad) if record else (False,) * len(inputs)
             y, saved = cls.forward(*arrays, needs_input_grad=needs, **hyper)
         else:
             y, saved = cls.forward(*arrays, **hyper)
-        multi = isinstance(y, tuple)
-        if not multi:
+        # what the node keeps: the input tensors, None for constants
+        tensors = (tuple([x if isinstance(x, Tensor) else None for x in inputs]) if constants
+                   else inputs)
+        if not isinstance(y, tuple):
             if type(y) is not np.ndarray:
                 y = np.asarray(y)                      # NumPy scalars from full reductions
             if not record:
                 out = Tensor._make(y, None, 0)
             else:
-                node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
+                node = Node(cls, saved, tensors, tuple(needs_input_grad),
                             ((y.shape, y.dtype),), False)
                 if versioned:
-                    node.versions = versions_of(node.inputs)
+                    node.versions = versions_of(tensors)
                 out = Tensor._make(y, node, 0)
             if cls.is_view and tensors[0] is not None and np.may_share_memory(y, arrays[0]):
                 share(tensors[0], out)                 # a view: one version counter for both
@@ -179,10 +183,10 @@ class Block:
         if not record:
             results = tuple(Tensor._make(o, None, 0) for o in outs)
         else:
-            node = Node(cls, saved, tuple(tensors), tuple(needs_input_grad),
+            node = Node(cls, saved, tensors, tuple(needs_input_grad),
                         tuple((o.shape, o.dtype) for o in outs), True)
             if versioned:
-                node.versions = versions_of(node.inputs)
+                node.versions = versions_of(tensors)
             results = tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
         if cls.is_view and tensors[0] is not None:        # split / chunk: views of the input
             for out in results:

@@ -118,6 +118,10 @@ def test_load_state_dict_reports_keys_as_torch(torch) -> None:
 def test_hooks_modes_and_grads(torch) -> None:
     for lib, nn in ((nb, nbnn), (torch, torch.nn)):
         model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        with lib.no_grad():          # hidden units alive for x = 1 and x = 0 alike, so the
+            model[0].weight.fill_(1.0)   # output with and without the hooks must differ
+            model[0].bias.fill_(0.1)
+            model[2].weight.fill_(0.5)
         calls: list = []
         pre = model[0].register_forward_pre_hook(lambda m, args: (args[0] * 0,))
         post = model.register_forward_hook(
