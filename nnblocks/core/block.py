@@ -95,6 +95,11 @@ class Block:
     #: indices of the inputs whose arrays ``forward`` puts in ``saved`` (None: all of them, the
     #: safe default); an in-place change of one of them before backward raises
     saved_inputs: ClassVar[tuple[int, ...] | None] = None
+    #: ``{j: (i, ...)}``: input ``j`` is needed only for the gradients of inputs ``i, ...``
+    #: (``a * b`` needs ``b`` for ``g_a`` and ``a`` for ``g_b``), so when none of those needs a
+    #: gradient an in-place change of input ``j`` is harmless and not reported (as PyTorch,
+    #: which saves only what the requested gradients use); None: every saved input counts
+    saved_input_uses: ClassVar[dict[int, tuple[int, ...]] | None] = None
     #: True when ``saved`` holds the output: an in-place change of the output then raises
     saves_output: ClassVar[bool] = False
     #: True when the output may share the first input's memory (a view): the two then share a

@@ -125,12 +125,16 @@ def check_saved(node: Node) -> None:
     recorded = node.versions
     wanted = block.saved_inputs
     indices = range(len(inputs)) if wanted is None else wanted
+    uses = block.saved_input_uses
+    needs = node.needs_input_grad
     for i in indices:
         if i >= len(inputs):
             continue
         x = inputs[i]
         if x is None or x._vc is None:
             continue
+        if uses is not None and i in uses and not any(needs[k] for k in uses[i]):
+            continue                                   # saved only for gradients not asked for
         expected = recorded[i] if recorded is not None else 0
         if x._vc.version != expected:
             raise _modified(block.__name__, f"input {i}", x, x._vc.version, expected)

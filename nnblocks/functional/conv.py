@@ -280,6 +280,7 @@ class Conv2dBlock(Block):
     """
 
     takes_needs_input_grad = True
+    saved_inputs = (0, 1)                     # the bias is not saved
     compiled_twin = Twin(kernel_conv.supported)                 # see nnblocks.kernels.dispatch
 
     @staticmethod
@@ -314,6 +315,7 @@ class Conv1dBlock(Block):
     """
 
     takes_needs_input_grad = True
+    saved_inputs = (0, 1)                     # the bias is not saved
     compiled_twin = Twin(kernel_conv.supported)                 # see nnblocks.kernels.dispatch
 
     @staticmethod

@@ -69,6 +69,8 @@ class LinearBlock(Block):
     """
 
     takes_needs_input_grad = True
+    saved_inputs = (0, 1)                     # the bias is not saved
+    saved_input_uses = {0: (1,), 1: (0,)}    # x for g_W, W for g_x (as PyTorch saves)
     compiled_twin = Twin(kernel_threads.matmul_supported)      # see nnblocks.kernels.dispatch
 
     @staticmethod

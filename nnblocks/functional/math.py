@@ -85,6 +85,7 @@ class MulBlock(Block):
     """
 
     takes_needs_input_grad = True  # y * constant is common: skip the constant's gradient
+    saved_input_uses = {0: (1,), 1: (0,)}    # b for g_a, a for g_b (as PyTorch saves)
 
     @staticmethod
     def forward(a: Array, b: Array, needs_input_grad: tuple[bool, bool] = (True, True)
@@ -374,6 +375,8 @@ class MatMulBlock(Block):
         a: ``(*, n, k)`` or ``(k,)``; b: ``(*, k, m)`` or ``(k,)``. A 1-D ``a`` is a row
         vector and a 1-D ``b`` a column vector whose added dimension is removed from ``y``.
     """
+
+    saved_input_uses = {0: (1,), 1: (0,)}    # b for g_a, a for g_b (as PyTorch saves)
 
     @staticmethod
     def forward(a: Array, b: Array) -> tuple[Array, tuple]:

@@ -232,6 +232,80 @@ def inplace_on_constant_with_grad_input(lib):
     return x, w
 
 
+def unneeded_saved_input_mul(lib):
+    """``x * c`` with only x needing a gradient saves c alone: changing x is harmless."""
+    x, w = _leaves(lib)
+    c = lib.tensor(W, dtype=lib.float64)
+    y = x * c
+    with lib.no_grad():
+        x.mul_(2)
+    (y * w).sum().backward()
+    return x, w
+
+
+def unneeded_saved_input_matmul(lib):
+    x, w = _leaves(lib)
+    m = lib.tensor(np.arange(9.0).reshape(3, 3), dtype=lib.float64)
+    y = x @ m
+    with lib.no_grad():
+        x.add_(1)
+    (y * w).sum().backward()
+    return x, w
+
+
+def linear_weight_changed_when_input_needs_no_grad(lib):
+    """A first layer: the data needs no gradient, so Linear keeps the data, not the weight, and
+    an optimizer step between forward and backward is harmless (also for the bias)."""
+    x, w = _leaves(lib)
+    weight = lib.tensor(np.arange(6.0).reshape(2, 3) / 4, dtype=lib.float64, requires_grad=True)
+    bias = lib.tensor([0.5, -0.5], dtype=lib.float64, requires_grad=True)
+    data = lib.tensor(np.ones((4, 3)), dtype=lib.float64)
+    y = lib.nn.functional.linear(data * x.detach(), weight, bias)
+    with lib.no_grad():
+        weight.sub_(0.1)
+        bias.add_(1.0)
+    (y * y).sum().backward()
+    return weight, bias
+
+
+def conv_weight_changed_when_input_needs_no_grad(lib):
+    """Unlike Linear, PyTorch's convolution keeps its weight even when the input needs no
+    gradient, so the change raises in both."""
+    weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
+                        requires_grad=True)
+    bias = lib.tensor([0.1, 0.2], dtype=lib.float64, requires_grad=True)
+    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64)
+    y = lib.nn.functional.conv2d(data, weight, bias, padding=1)
+    with lib.no_grad():
+        weight.mul_(0.5)
+    (y * y).sum().backward()
+    return weight, bias
+
+
+def conv_bias_changed(lib):
+    weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
+                        requires_grad=True)
+    bias = lib.tensor([0.1, 0.2], dtype=lib.float64, requires_grad=True)
+    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64)
+    y = lib.nn.functional.conv2d(data, weight, bias, padding=1)
+    with lib.no_grad():
+        bias.add_(1.0)
+    (y * y).sum().backward()
+    return weight, bias
+
+
+def conv_weight_changed_when_input_needs_grad(lib):
+    weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
+                        requires_grad=True)
+    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64,
+                      requires_grad=True)
+    y = lib.nn.functional.conv2d(data, weight, padding=1)
+    with lib.no_grad():
+        weight.mul_(0.5)
+    (y * y).sum().backward()
+    return weight, data
+
+
 #: (program, the block nnblocks names when PyTorch raises, or None when PyTorch does not raise)
 CASES = [
     (saved_output_sigmoid, "SigmoidBlock"),
@@ -257,6 +331,12 @@ CASES = [
     (advanced_index_and_cat, None),
     (clone_before_changing, None),
     (inplace_on_constant_with_grad_input, None),
+    (unneeded_saved_input_mul, None),
+    (unneeded_saved_input_matmul, None),
+    (linear_weight_changed_when_input_needs_no_grad, None),
+    (conv_weight_changed_when_input_needs_no_grad, "Conv2dBlock"),
+    (conv_bias_changed, None),
+    (conv_weight_changed_when_input_needs_grad, "Conv2dBlock"),
 ]
 
 
