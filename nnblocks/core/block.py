@@ -41,6 +41,11 @@ Array = np.ndarray
 block_tracer: ContextVar[Any] = ContextVar("nnblocks_block_tracer", default=None)
 
 
+def constants_count(tensors: tuple) -> int:
+    """How many of a block's inputs are constants (None in the node's tensors)."""
+    return sum(1 for t in tensors if t is None)
+
+
 class Node:
     """One application of a block recorded in the graph.
 
@@ -182,7 +187,9 @@ class Block:
                     node.versions = versions_of(tensors)
                 out = Tensor._make(y, node, 0)
             if cls.is_view and tensors[0] is not None and np.may_share_memory(y, arrays[0]):
-                share(tensors[0], out)                 # a view: one version counter for both
+                # a view: one version counter for both, and how to replay it (refresh_views)
+                share(tensors[0], out, made_by=(Node, cls, saved, ((y.shape, y.dtype),), False,
+                                                len(inputs) - constants_count(tensors)))
             return out
         outs = tuple(np.asarray(o) for o in y)
         if not record:
@@ -194,8 +201,10 @@ class Block:
                 node.versions = versions_of(tensors)
             results = tuple(Tensor._make(o, node, i) for i, o in enumerate(outs))
         if cls.is_view and tensors[0] is not None:        # split / chunk: views of the input
+            meta = tuple((o.shape, o.dtype) for o in outs)
             for out in results:
                 if np.may_share_memory(out.array, arrays[0]):
-                    share(tensors[0], out)
+                    share(tensors[0], out, made_by=(Node, cls, saved, meta, True,
+                                                    len(inputs) - constants_count(tensors)))
         return results
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from nnblocks._random import get_rng
 from nnblocks.core import grad_mode, tensor_ops
-from nnblocks.core.version import bump, counter_of, watch_output
+from nnblocks.core.version import bump, counter_of, is_view, refresh_views, watch_output
 
 _ALL = np.ones((), dtype=bool)          # where(_ALL, value, x): every element replaced
 
@@ -87,11 +87,12 @@ class InplaceOps:
             self._write(name, out.array)
             return self
         vc = self._vc
-        if vc is not None and vc.shared:
+        if vc is not None and vc.shared and (vc.opaque_view or is_view(self)):
             raise RuntimeError(
-                f"{name}: in-place change of a view (or of a tensor with views) that is part of "
-                "the graph is not supported by nnblocks; use an out-of-place op such as "
-                "y = y * 2, or clone() the view first"
+                f"{name}: a recorded in-place change of a view of another tensor is not "
+                "supported by nnblocks (the change would have to be replayed on the base); "
+                "change the base instead (e.g. x[index] = value or x.index_put), use an "
+                "out-of-place op such as y = y * 2, or clone() the view first"
             )
         old = type(self)._make(self.array.copy(), self._node, self._out_index)   # the old value
         old._requires_grad = self._requires_grad
@@ -111,6 +112,8 @@ class InplaceOps:
             self._requires_grad = True
             if out._node.block.saves_output:
                 watch_output(out._node, vc)
+            if vc.views:
+                refresh_views(vc, before)               # views now read the changed base
         return self
 
     def _check_cast(self, name: str, dtype: np.dtype) -> None:
@@ -151,14 +154,13 @@ class InplaceOps:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``x[index] = value`` in place (outside the graph only: under ``no_grad()`` or on a
-        tensor that does not require grad)."""
-        if self._requires_grad and grad_mode.GRAD_ENABLED.get():
-            raise RuntimeError(
-                f"setitem: in-place assignment into a tensor that requires grad (shape "
-                f"{tuple(self.array.shape)}) is not recorded by nnblocks; do it under "
-                "nb.no_grad(), or build a new tensor (e.g. with nb.where or masked_fill)"
-            )
+        """``x[index] = value`` in place. On a tensor of the graph, or with a value that needs a
+        gradient, the assignment is recorded (:class:`~nnblocks.functional.index_put.IndexPutBlock`:
+        the gradient flows to the kept part of ``x`` and to ``value``), as PyTorch's; on a leaf
+        that requires grad it is allowed under ``no_grad()`` only."""
+        if grad_mode.GRAD_ENABLED.get() and (self._requires_grad or _needs_grad(value)):
+            self._inplace("setitem", lambda t, v: tensor_ops._F.index_put(t, index, v), value)
+            return
         self.array[unwrap_index(index)] = getattr(value, "array", value)
         bump(self)
 

@@ -31,6 +31,7 @@ had before each rebase (:func:`producer_at`).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,18 +44,26 @@ class VersionCounter:
 
     Attributes:
         version: how many in-place changes the memory behind this counter has seen.
-        shared: True once a view or a ``detach()`` shares it (in-place operations that must be
-            recorded for backward are refused on such tensors: see ``Tensor._inplace``).
+        shared: True once a view shares it.
         history: ``id(tensor) -> [(last version, node, output index), ...]``: the producers a
             tensor had before each rebase, oldest first (None until a rebase happens).
+        views: how each view sharing it was made, oldest first, as
+            ``(view, node type, block, saved, input, out_meta, multi)`` with weak references
+            to the view and its input: after a recorded in-place change of the base,
+            :func:`refresh_views` makes every live view the output of its view block applied
+            to the new base (as PyTorch regenerates a view's ``grad_fn``).
+        opaque_view: True when a view was made that ``views`` cannot replay (a view block with
+            several tensor inputs); recorded in-place changes are then refused.
     """
 
-    __slots__ = ("version", "shared", "history")
+    __slots__ = ("version", "shared", "history", "views", "opaque_view")
 
     def __init__(self) -> None:
         self.version = 0
         self.shared = False
         self.history: dict[int, list] | None = None
+        self.views: list[tuple] = []
+        self.opaque_view = False
 
 
 def counter_of(t: Tensor) -> VersionCounter:
@@ -79,13 +88,53 @@ def watch_output(node: Node, vc: VersionCounter) -> None:
     node.out_vcs.append((vc, vc.version))
 
 
-def share(base: Tensor, other: Tensor, view: bool = True) -> None:
+def share(base: Tensor, other: Tensor, view: bool = True, made_by: tuple | None = None) -> None:
     """Give ``other`` the version counter of ``base`` (they share memory). ``view=False`` for
-    ``detach()``, whose result has no graph that an in-place change could leave stale."""
+    ``detach()``, whose result has no graph that an in-place change could leave stale.
+    ``made_by``: ``(node_type, block, saved, out_meta, multi, n_tensor_inputs)`` of the view
+    block, kept so the view can be replayed on a rebased base (:func:`refresh_views`)."""
     vc = counter_of(base)
     if view:
         vc.shared = True
+        if made_by is None or made_by[5] != 1:
+            vc.opaque_view = True
+        else:
+            node_type, block, saved, out_meta, multi, _ = made_by
+            if len(vc.views) >= 32:                    # a long-lived base (a parameter viewed
+                vc.views = [e for e in vc.views if e[0]() is not None]   # every step)
+            vc.views.append((weakref.ref(other), node_type, block, saved, weakref.ref(base),
+                             out_meta, multi))
     other._vc = vc
+
+
+def is_view(t: Tensor) -> bool:
+    """Whether ``t`` was made as a view of another tensor (shares its counter as a view)."""
+    vc = t._vc
+    return vc is not None and any(entry[0]() is t for entry in vc.views)
+
+
+def refresh_views(vc: VersionCounter, before: int) -> None:
+    """After a recorded in-place change of a base tensor (now at a new version, with a new
+    producer): make each live view the output of a new node of its view block on its input, so
+    later uses of the view send their gradient through the change, while blocks recorded before
+    it keep the view's old producer (history at version ``before``)."""
+    alive = []
+    for entry in vc.views:
+        view_ref, node_type, block, saved, input_ref, out_meta, multi = entry
+        view, source = view_ref(), input_ref()
+        if view is None or source is None:
+            continue
+        alive.append(entry)
+        if not source._requires_grad:
+            continue
+        if vc.history is None:
+            vc.history = {}
+        vc.history.setdefault(id(view), []).append((before, view._node, view._out_index))
+        node = node_type(block, saved, (source,), (True,), out_meta, multi)
+        node.versions = (vc.version,)
+        view._node = node
+        view._requires_grad = True
+    vc.views = alive
 
 
 def bump(t: Tensor) -> None:

@@ -32,6 +32,7 @@ from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.functional.embedding import embedding, one_hot
 from nnblocks.functional.gru import gru_cell, gru_layer
+from nnblocks.functional.index_put import index_put
 from nnblocks.functional.interpolate import interpolate, upsample
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
@@ -117,7 +118,7 @@ __all__ = [
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
 ]
-__all__ += ["vector_norm"]
+__all__ += ["index_put", "vector_norm"]
 __all__ += ["gru_cell", "gru_layer", "lstm_cell", "lstm_layer", "rnn_cell", "rnn_layer"]
 __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",

@@ -6,6 +6,7 @@ import numpy as np
 
 import nnblocks.functional as F
 from nnblocks.core import Tensor
+from nnblocks.functional.index_put import IndexPutBlock
 from nnblocks.functional.shape import (
     ConcatenateBlock,
     ExpandBlock,
@@ -135,4 +136,23 @@ CASES = [
          torch_fn=lambda x: x[_torch().from_numpy(_mask((3, 4)))]),
     Case(GetItemBlock, "getitem_bool_tensor_mask", lambda x: x[x > 0.0], _x(3, 4),
          reference=lambda x: x[x > 0.0], torch_fn=lambda x: x[x > 0.0]),
+    Case(IndexPutBlock, "index_put_row_broadcast", lambda x, v: F.index_put(x, (1,), v),
+         lambda r: [Tensor(r.standard_normal((3, 4)), requires_grad=True),
+                    Tensor(r.standard_normal((4,)), requires_grad=True)],
+         reference=lambda x, v: _put(x, (1,), v),
+         torch_fn=lambda x, v: x.index_put((__import__("torch").tensor(1),), v)),
+    Case(IndexPutBlock, "index_put_mask_scalar_value", lambda x, v: F.index_put(x, MASK, v),
+         lambda r: [Tensor(r.standard_normal((2, 3)), requires_grad=True),
+                    Tensor(r.standard_normal(()), requires_grad=True)],
+         reference=lambda x, v: _put(x, MASK, v),
+         torch_fn=lambda x, v: x.index_put((__import__("torch").from_numpy(MASK),), v)),
 ]
+
+MASK = np.array([[True, False, True], [False, True, False]])
+
+
+def _put(x, index, v):
+    y = x.copy()
+    y[index] = v
+    return y
+
