@@ -34,7 +34,14 @@ import numpy as np
 
 from nnblocks._random import get_rng
 from nnblocks.core import grad_mode, tensor_ops
-from nnblocks.core.version import bump, counter_of, is_view, refresh_views, watch_output
+from nnblocks.core.version import (
+    base_and_index,
+    bump,
+    counter_of,
+    is_view,
+    refresh_views,
+    watch_output,
+)
 
 _ALL = np.ones((), dtype=bool)          # where(_ALL, value, x): every element replaced
 
@@ -87,19 +94,26 @@ class InplaceOps:
             self._write(name, out.array)
             return self
         vc = self._vc
+        through = None
         if vc is not None and vc.shared and (vc.opaque_view or is_view(self)):
-            raise RuntimeError(
-                f"{name}: a recorded in-place change of a view of another tensor is not "
-                "supported by nnblocks (the change would have to be replayed on the base); "
-                "change the base instead (e.g. x[index] = value or x.index_put), use an "
-                "out-of-place op such as y = y * 2, or clone() the view first"
-            )
+            through = base_and_index(self)
+            if through is None:
+                raise RuntimeError(
+                    f"{name}: a recorded in-place change of this view of another tensor is not "
+                    "supported by nnblocks (only views made by indexing, x[...], are replayed "
+                    "on their base); change the base instead (e.g. x[index] = value), use an "
+                    "out-of-place op such as y = y * 2, or clone() the view first"
+                )
         old = type(self)._make(self.array.copy(), self._node, self._out_index)   # the old value
         old._requires_grad = self._requires_grad
         out = fn(old, *args, **kwargs)
         if out.array.dtype != self.array.dtype:
             self._check_cast(name, out.array.dtype)
             out = F.cast(out, self.array.dtype)
+        if through is not None:                        # a view made by indexing: write the
+            base, index = through                      # result into the base (recorded there),
+            base[index] = out                          # which refreshes this view too
+            return self
         before = counter_of(self).version
         self._write(name, out.array)                    # same array, version + 1
         vc = self._vc

@@ -113,6 +113,22 @@ def is_view(t: Tensor) -> bool:
     return vc is not None and any(entry[0]() is t for entry in vc.views)
 
 
+def base_and_index(view: Tensor) -> tuple[Tensor, Any] | None:
+    """``(base, index)`` with ``view`` = ``base[index]`` for a live view made by a block that
+    says how (``view_index(saved)``, e.g. indexing), else None."""
+    vc = view._vc
+    if vc is None:
+        return None
+    for view_ref, _, block, saved, input_ref, _, _ in vc.views:
+        if view_ref() is view:
+            how = getattr(block, "view_index", None)
+            base = input_ref()
+            if how is None or base is None:
+                return None
+            return base, how(saved)
+    return None
+
+
 def refresh_views(vc: VersionCounter, before: int) -> None:
     """After a recorded in-place change of a base tensor (now at a new version, with a new
     producer): make each live view the output of a new node of its view block on its input, so

@@ -274,6 +274,12 @@ class GetItemBlock(Block):
     is_view = True                     # the output may share the input's memory
 
     @staticmethod
+    def view_index(saved: tuple) -> Any:
+        """The index this view was taken with: an in-place change of the view is recorded as
+        ``x[index] = new value`` on its input (see ``Tensor._inplace``)."""
+        return saved[2]
+
+    @staticmethod
     def forward(x: Array, *, index: Any) -> tuple[Array, tuple]:
         try:
             y = x[index]

@@ -62,8 +62,40 @@ def assignment_into_a_buffer_that_needs_no_grad(lib):
     return x, w
 
 
+def inplace_through_indexed_views(lib):
+    """``y[:, 0] += 1``, ``y[1] *= w``, ``y[2].mul_(3).add_(...)``: in-place changes of views
+    made by indexing, replayed on their base (a view of a view too)."""
+    x, w = _leaves(lib)
+    y = x * w
+    y[:, 0] += 1.0
+    y[1] *= w
+    y[2].mul_(3).add_(x[0])
+    z = y * 2
+    row = z[0]
+    row.sub_(0.5)
+    row[1:].mul_(x[1, 1:])
+    (z * z).sum().backward()
+    return x, w
+
+
+def inplace_view_after_a_saved_output(lib):
+    x, w = _leaves(lib)
+    z = (x * w).exp()
+    z[0].sub_(0.5)
+    (z * z).sum().backward()
+    return x, w
+
+
 PROGRAMS = [rnn_output_buffer, masked_and_sliced_assignments, views_before_and_after_the_change,
-            assignment_into_a_buffer_that_needs_no_grad]
+            assignment_into_a_buffer_that_needs_no_grad, inplace_through_indexed_views]
+
+
+def test_a_view_changed_after_its_base_was_saved_raises_in_both() -> None:
+    torch = import_torch()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        inplace_view_after_a_saved_output(torch)
+    with pytest.raises(RuntimeError, match="ExpBlock: a tensor it saved for backward"):
+        inplace_view_after_a_saved_output(nb)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
@@ -83,10 +115,12 @@ def test_what_stays_refused_says_what_to_write() -> None:
         x[0] = 1.0                               # an update by hand: allowed, not recorded
     assert x.array[0, 0] == 1.0 and x.grad_fn is None
     y = x * w
-    row = y[0]
-    with pytest.raises(RuntimeError, match=r"in-place change of a view of another tensor .* "
-                                           r"change the base instead"):
-        row[0] = 5.0
+    turned = y.t()
+    with pytest.raises(RuntimeError, match=r"in-place change of this view .* \(only views made by "
+                                           r"indexing.* change the base instead"):
+        turned.mul_(2.0)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        x[0].add_(1.0)
     saved = y.sigmoid()
     y[1] = 0.0                                   # sigmoid saved its output, not y: fine
     saved.sum().backward()

@@ -371,5 +371,5 @@ def test_recorded_inplace_on_a_view_is_refused_clearly() -> None:
     x = nb.tensor([1.0, 2.0], requires_grad=True)
     h = x * 1
     v = h.view(2)
-    with pytest.raises(RuntimeError, match="in-place change of a view .* is not supported"):
+    with pytest.raises(RuntimeError, match="in-place change of this view .* is not supported"):
         v.mul_(2)
