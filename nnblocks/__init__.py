@@ -123,6 +123,8 @@ from nnblocks.functional import (
     tanh,
     topk,
     transpose,
+    tril,
+    triu,
     unsqueeze,
     var,
     where,
@@ -263,4 +265,5 @@ __all__ += [
     "add", "amax", "amin", "argsort", "ceil", "clone", "cos", "div", "eq", "expm1", "floor", "ge",
     "gt", "le", "log1p", "lt", "masked_fill", "max", "min", "mul", "narrow", "ne", "neg", "norm",
     "reciprocal", "round", "rsqrt", "sign", "sin", "sort", "square", "std", "sub", "topk", "var",
+    "tril", "triu",
 ]

@@ -261,6 +261,12 @@ class TensorOps:
     def ge(self, other: Any) -> Any:
         return _F.ge(self, other)
 
+    def tril(self, diagonal: int = 0) -> Any:
+        return _F.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Any:
+        return _F.triu(self, diagonal)
+
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """``value`` where ``mask`` is true, else this tensor's element (differentiable)."""
         return _F.masked_fill(self, mask, value)

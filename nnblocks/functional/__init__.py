@@ -89,7 +89,16 @@ from nnblocks.functional.pointwise import (
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from nnblocks.functional.rnn import rnn_cell, rnn_layer
-from nnblocks.functional.select import argsort, masked_fill, narrow, repeat, sort, topk
+from nnblocks.functional.select import (
+    argsort,
+    masked_fill,
+    narrow,
+    repeat,
+    sort,
+    topk,
+    tril,
+    triu,
+)
 from nnblocks.functional.shape import (
     broadcast_to,
     cat,
@@ -118,7 +127,7 @@ __all__ = [
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
 ]
-__all__ += ["index_put", "vector_norm"]
+__all__ += ["index_put", "tril", "triu", "vector_norm"]
 __all__ += ["gru_cell", "gru_layer", "lstm_cell", "lstm_layer", "rnn_cell", "rnn_layer"]
 __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",

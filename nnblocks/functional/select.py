@@ -94,6 +94,27 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
     return out
 
 
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (elements ``j <= i + diagonal``), zeros above,
+    as ``torch.tril``; the gradient flows to the elements kept (a :class:`WhereBlock`)."""
+    return _triangle("tril", x, diagonal, np.tril)
+
+
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (elements ``j >= i + diagonal``), as
+    ``torch.triu``."""
+    return _triangle("triu", x, diagonal, np.triu)
+
+
+def _triangle(name: str, x: Any, diagonal: int, pick: Any) -> Tensor:
+    data = _array(x)
+    if data.ndim < 2:
+        raise RuntimeError(f"{name}: expects a tensor with at least 2 dims, got shape "
+                           f"{data.shape}")
+    keep = pick(np.ones(data.shape[-2:], dtype=bool), int(diagonal))   # (rows, cols)
+    return where(keep, x, np.zeros((), dtype=data.dtype))
+
+
 def repeat(x: Any, *sizes: Any) -> Tensor:
     """Tile ``x`` ``sizes[i]`` times along each axis, as ``Tensor.repeat`` (a reshape, an
     expand and a reshape, so the gradient sums over the copies)."""
