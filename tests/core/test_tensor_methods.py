@@ -286,3 +286,19 @@ def test_every_public_name_exists() -> None:
         nb.linalg.norm(nb.ones(2, 2), 2)
     with pytest.raises(ValueError, match="positive finite"):
         nb.ones(3).norm(float("inf"))
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("diagonal", [0, 1, -2])
+def test_tril_triu_as_torch(name, diagonal) -> None:
+    torch = import_torch()
+    x = np.random.default_rng(3).standard_normal((2, 4, 5))
+    ours = nb.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, ty = getattr(nb, name)(ours, diagonal), getattr(theirs, name)(diagonal)
+    np.testing.assert_array_equal(y.array, ty.detach().numpy())
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_array_equal(ours.grad.array, theirs.grad.numpy())
+    with pytest.raises(RuntimeError, match=f"{name}: expects a tensor with at least 2 dims"):
+        getattr(nb, name)(nb.ones(3))
