@@ -185,9 +185,12 @@ class InplaceOps:
         floating and ``other`` is a Python number or a tensor of this dtype and shape (or 0-d),
         apply the ufunc straight into the array (the same NumPy loop as the block, so the same
         bits) and bump the version. Returns False for everything else, which takes the general
-        path of :meth:`_inplace`."""
+        path of :meth:`_inplace`. Integer tensors take it with a Python int (not for ``div_``:
+        true division makes floats)."""
         array = self.array
-        if array.dtype.kind != "f":
+        kind = array.dtype.kind
+        integer_step = kind in "iu" and type(other) is int and ufunc is not np.true_divide
+        if kind != "f" and not integer_step:
             return False
         recording = grad_mode.GRAD_ENABLED.get()
         if isinstance(other, InplaceOps):
@@ -196,7 +199,7 @@ class InplaceOps:
             value = other.array
             if value.dtype != array.dtype or (value.shape != array.shape and value.ndim != 0):
                 return False
-        elif type(other) in (float, int):
+        elif type(other) is int or (type(other) is float and kind == "f"):
             if recording and self._requires_grad:
                 return False
             value = other

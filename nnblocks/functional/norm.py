@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import Block, Tensor
+from nnblocks.core.version import bump
 from nnblocks.kernels import norm as kernel_norm
 from nnblocks.kernels import norm_eval as kernel_norm_eval
 from nnblocks.kernels.dispatch import Twin, use_compiled
@@ -300,12 +301,15 @@ def update_running_stats(running_mean: Array | None, running_var: Array | None, 
     and the running variance with the **unbiased** batch variance :math:`\sigma^2 m / (m - 1)`
     (``m`` values per channel), as PyTorch's batch norm."""
     momentum = float(momentum)
-    if running_mean is not None:
-        running_mean *= 1.0 - momentum
-        running_mean += momentum * mean
-    if running_var is not None:
-        running_var *= 1.0 - momentum
-        running_var += (momentum * m / (m - 1)) * var
+    for running, value, scale in ((running_mean, mean, momentum),
+                                  (running_var, var, momentum * m / (m - 1))):
+        if running is None:
+            continue
+        array = getattr(running, "array", running)        # a tensor buffer or an array
+        array *= 1.0 - momentum
+        array += scale * value
+        if isinstance(running, Tensor):
+            bump(running)                                 # an in-place change, as PyTorch's
 
 
 def batch_norm(

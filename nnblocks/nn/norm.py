@@ -99,18 +99,19 @@ class _BatchNorm(Module):
         dtype = parameter_dtype(dtype)
         _affine_parameters(self, (self.num_features,), affine, affine and bias, dtype)
         if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+            # tensors, as PyTorch's buffers (bn.running_mean.zero_(), .clone() ...)
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean[...] = 0.0
-            self.running_var[...] = 1.0
-            self.num_batches_tracked[...] = 0
+            self.running_mean.zero_()
+            self.running_var.fill_(1.0)
+            self.num_batches_tracked.zero_()
 
     def _check_input(self, x: Tensor) -> None:
         """``ValueError``/``TypeError`` naming this layer unless x has its rank, channels and a

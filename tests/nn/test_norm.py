@@ -236,3 +236,24 @@ def test_norms_refuse_an_input_of_another_dtype_like_torch(module, shape) -> Non
                                         r"parameters have dtype float32"):
         module(nb.tensor(np.zeros(shape)))
     assert module.double()(nb.tensor(np.ones(shape))).dtype == np.float64
+
+
+def test_running_statistics_are_tensors_as_torch() -> None:
+    """``bn.running_mean`` and friends are tensors (``.zero_()``, ``.clone()``, ``.data``), each
+    update an in-place change with a version bump, as PyTorch's buffers."""
+    torch = import_torch()
+    x = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32)
+    results = []
+    for lib in (nb, torch):
+        bn = lib.nn.BatchNorm2d(3)
+        before = bn.running_mean.clone()
+        bn(lib.tensor(x))
+        assert isinstance(bn.running_mean, lib.Tensor) and bn.running_mean._version == 1
+        assert isinstance(bn.num_batches_tracked, lib.Tensor)
+        results.append((before.numpy().copy(), bn.running_mean.numpy().copy(),
+                        bn.running_var.data.numpy().copy(), int(bn.num_batches_tracked)))
+        bn.running_var.fill_(2.0)
+        bn.reset_running_stats()
+        assert float(bn.running_var.sum()) == 3.0
+    for ours, theirs in zip(results[0], results[1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
