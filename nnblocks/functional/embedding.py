@@ -88,7 +88,8 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     padding_idx = _padding_index(padding_idx, table.shape[0], "embedding")
     if max_norm is not None:
         renorm_(table, indices, float(max_norm), float(norm_type))
-    return EmbeddingBlock.apply(indices, weight, padding_idx=padding_idx,
+    ids = input if isinstance(input, Tensor) else indices     # a tensor stays traceable (ONNX)
+    return EmbeddingBlock.apply(ids, weight, padding_idx=padding_idx,
                                 scale_grad_by_freq=scale_grad_by_freq)
 
 
