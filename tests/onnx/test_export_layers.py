@@ -120,6 +120,11 @@ def batch_norm(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> 
     return _randomized(cls(shape[0], affine=draw(st.booleans())), rng)
 
 
+def sync_batch_norm(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+    """Outside a process group (and in eval, as exported) it is plain batch normalization."""
+    return _randomized(nn.SyncBatchNorm(shape[0], affine=draw(st.booleans())), rng)
+
+
 def group_norm(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
     c = shape[0]
     groups = _choice(draw, *[g for g in range(1, c + 1) if c % g == 0])
@@ -223,6 +228,7 @@ LAYERS: dict[type, tuple[set[int], Callable[..., nn.Module]]] = {
     nn.Perceptron: (FEATURES, perceptron),
     nn.BatchNorm1d: ({1, 2}, batch_norm),
     nn.BatchNorm2d: (IMAGES, batch_norm),
+    nn.SyncBatchNorm: (ANY, sync_batch_norm),
     nn.GroupNorm: (SPATIAL, group_norm),
     nn.LayerNorm: (ANY, layer_norm),
     nn.Conv1d: (SEQUENCES, conv),
@@ -316,9 +322,8 @@ NOT_LAYERS = {"Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "
               "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss",
               "BCELoss", "HuberLoss", "L1Loss", "SmoothL1Loss",
               # Embedding takes integer ids, so it cannot be drawn into these float
-              # compositions (its export: test_export_embedding.py); SyncBatchNorm needs an
-              # MPI process group to be built in a test
-              "Embedding", "SyncBatchNorm"}
+              # compositions (its export: test_export_embedding.py)
+              "Embedding"}
 
 
 def test_every_layer_type_has_a_builder() -> None:
