@@ -46,8 +46,11 @@ from nnblocks.core.creation import (
 from nnblocks.core.dtypes import ALIASES as _DTYPE_ALIASES
 from nnblocks.core.dtypes import (
     bool_,
+    channels_last,
+    channels_last_3d,
     complex64,
     complex128,
+    contiguous_format,
     device,
     float16,
     float32,
@@ -56,6 +59,8 @@ from nnblocks.core.dtypes import (
     int16,
     int32,
     int64,
+    memory_format,
+    preserve_format,
     uint8,
 )
 from nnblocks.core.tensor import tensor
@@ -265,5 +270,6 @@ __all__ += [
     "add", "amax", "amin", "argsort", "ceil", "clone", "cos", "div", "eq", "expm1", "floor", "ge",
     "gt", "le", "log1p", "lt", "masked_fill", "max", "min", "mul", "narrow", "ne", "neg", "norm",
     "reciprocal", "round", "rsqrt", "sign", "sin", "sort", "square", "std", "sub", "topk", "var",
-    "tril", "triu",
+    "tril", "triu", "memory_format", "preserve_format", "contiguous_format", "channels_last",
+    "channels_last_3d",
 ]

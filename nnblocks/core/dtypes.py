@@ -125,3 +125,22 @@ def check_device(value: Any, who: str) -> None:
     if device(value).type != "cpu":
         raise RuntimeError(f"{who}: nnblocks runs on the CPU; got {str(value)!r} (use 'cpu', "
                            f"as 'cuda' if torch.cuda.is_available() else 'cpu' picks here)")
+
+
+class memory_format:  # noqa: N801 - the name users know from PyTorch
+    """PyTorch's memory-format tags (``nb.preserve_format``, ``nb.contiguous_format``,
+    ``nb.channels_last``), accepted wherever PyTorch takes ``memory_format=``. nnblocks' arrays
+    are always C-ordered NCHW, so a tag changes nothing but is not an error: the values, shapes
+    and gradients are those PyTorch computes in any layout."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"nnblocks.{self._name}"
+
+
+preserve_format = memory_format("preserve_format")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")

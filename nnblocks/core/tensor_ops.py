@@ -394,12 +394,13 @@ class TensorOps:
     def repeat(self, *sizes: Any) -> Any:
         return _F.repeat(self, *sizes)
 
-    def contiguous(self) -> Any:
+    def contiguous(self, memory_format: Any = None) -> Any:
         """The tensor itself when its array is C-contiguous, else a contiguous copy (with its
-        gradient), as ``torch.Tensor.contiguous``."""
+        gradient), as ``torch.Tensor.contiguous`` (``memory_format``: see
+        :class:`~nnblocks.core.dtypes.memory_format`)."""
         return self if self.array.flags.c_contiguous else _F.clone(self)
 
-    def clone(self) -> Any:
+    def clone(self, *, memory_format: Any = None) -> Any:
         """A copy that keeps the gradient path (``torch.clone``)."""
         return _F.clone(self)
 
