@@ -29,6 +29,7 @@ from nnblocks.functional.adaptive_pool import (
 )
 from nnblocks.functional.compare import allclose, eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
+from nnblocks.functional.conv_transpose import conv_transpose1d, conv_transpose2d
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
 from nnblocks.functional.embedding import embedding, one_hot
 from nnblocks.functional.gru import gru_cell, gru_layer
@@ -127,7 +128,7 @@ __all__ = [
     "permute", "pow", "reshape", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "transpose", "unsqueeze", "var", "view", "where",
 ]
-__all__ += ["index_put", "tril", "triu", "vector_norm"]
+__all__ += ["conv_transpose1d", "conv_transpose2d", "index_put", "tril", "triu", "vector_norm"]
 __all__ += ["gru_cell", "gru_layer", "lstm_cell", "lstm_layer", "rnn_cell", "rnn_layer"]
 __all__ += [
     "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu", "gelu",

@@ -14,6 +14,7 @@ from nnblocks.nn.activation import (
 )
 from nnblocks.nn.container import ModuleDict, ModuleList, Sequential
 from nnblocks.nn.conv import Conv1d, Conv2d, sobel
+from nnblocks.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from nnblocks.nn.dropout import Dropout, Dropout1d, Dropout2d
 from nnblocks.nn.embedding import Embedding
 from nnblocks.nn.flatten import Flatten
@@ -63,6 +64,7 @@ __all__ += [
     "BCELoss", "Dropout1d", "Dropout2d", "Embedding", "HuberLoss", "L1Loss", "SmoothL1Loss",
 ]
 __all__ += ["SyncBatchNorm", "parallel"]
+__all__ += ["ConvTranspose1d", "ConvTranspose2d"]
 __all__ += [
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout", "ELU",
     "GELU", "GroupNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP",

@@ -8,6 +8,11 @@ import numpy as np
 
 import nnblocks as nb
 from nnblocks.functional.conv import Conv1dBlock, Conv2dBlock, conv1d, conv2d, sobel
+from nnblocks.functional.conv_transpose import (
+    ConvTranspose2dBlock,
+    conv_transpose1d,
+    conv_transpose2d,
+)
 from tests.cases import Case
 from tests.references.conv_loops import conv2d_loop, sobel_loop
 
@@ -50,6 +55,25 @@ def _conv2d_case(name, x_shape, w_shape, bias=True, pads=None, **hyper) -> Case:
                 reference=reference, torch_fn=_torch_conv("conv2d", **hyper))
 
 
+def _transposed_inputs(x_shape: tuple, w_shape: tuple, groups: int = 1, bias: bool = True):
+    """x ``(N, C_in, ...)``, W ``(C_in, C_out/groups, ...)``, b ``(C_out,)``."""
+    def make(rng: np.random.Generator) -> list:
+        out = [nb.tensor(rng.standard_normal(x_shape), requires_grad=True),
+               nb.tensor(rng.standard_normal(w_shape), requires_grad=True)]
+        if bias:
+            out.append(nb.tensor(rng.standard_normal(w_shape[1] * groups), requires_grad=True))
+        return out
+
+    return make
+
+
+def _transpose_case(name, x_shape, w_shape, bias=True, **hyper) -> Case:
+    fn = conv_transpose2d if len(w_shape) == 4 else conv_transpose1d
+    return Case(ConvTranspose2dBlock, name, lambda *a: fn(*a, **hyper),
+                _transposed_inputs(x_shape, w_shape, hyper.get("groups", 1), bias),
+                torch_fn=_torch_conv(fn.__name__, **hyper))
+
+
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
@@ -82,4 +106,12 @@ CASES = [
          lambda rng: [nb.tensor(rng.standard_normal((2, 1, 5, 6)), requires_grad=True)],
          reference=_sobel_reference,
          note="sobel is a fixed Conv2d: the reference is a double loop over pixels"),
+    _transpose_case("conv_transpose2d_stride_pad_output_padding_groups", (2, 4, 3, 4),
+                    (4, 3, 3, 3), stride=2, padding=1, output_padding=1, groups=2),
+    _transpose_case("conv_transpose2d_dilation_rect_no_bias", (1, 3, 4, 3), (3, 2, 2, 3),
+                    bias=False, stride=(1, 2), padding=(0, 1), dilation=(2, 1)),
+    _transpose_case("conv_transpose2d_unbatched", (2, 3, 3), (2, 3, 4, 4), stride=2),
+    _transpose_case("conv_transpose1d_stride_output_padding", (2, 3, 5), (3, 2, 4), stride=3,
+                    padding=1, output_padding=2),
 ]
+

@@ -72,6 +72,20 @@ def conv(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Mod
                dilation=dilation, groups=groups, bias=draw(st.booleans()), rng=rng)
 
 
+def conv_transpose(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+    c = shape[0]
+    k = draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 2))
+    dilation = draw(st.integers(1, 2))
+    groups = _choice(draw, *[g for g in (1, 2, 3) if c % g == 0])
+    padding = draw(st.integers(0, (dilation * (k - 1)) // 2))
+    extra = draw(st.integers(0, max(stride, dilation) - 1))
+    cls = nn.ConvTranspose2d if len(shape) == 3 else nn.ConvTranspose1d
+    return cls(c, draw(st.integers(1, 3)) * groups, k, stride=stride, padding=padding,
+               output_padding=extra, groups=groups, bias=draw(st.booleans()),
+               dilation=dilation, rng=rng)
+
+
 def max_pool(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
     k, stride, dilation = _pool_size(draw, shape)
     cls = nn.MaxPool2d if len(shape) == 3 else nn.MaxPool1d
@@ -233,6 +247,8 @@ LAYERS: dict[type, tuple[set[int], Callable[..., nn.Module]]] = {
     nn.LayerNorm: (ANY, layer_norm),
     nn.Conv1d: (SEQUENCES, conv),
     nn.Conv2d: (IMAGES, conv),
+    nn.ConvTranspose1d: (SEQUENCES, conv_transpose),
+    nn.ConvTranspose2d: (IMAGES, conv_transpose),
     nn.MaxPool1d: (SEQUENCES, max_pool),
     nn.MaxPool2d: (IMAGES, max_pool),
     nn.AvgPool1d: (SEQUENCES, avg_pool),

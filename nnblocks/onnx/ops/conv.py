@@ -13,6 +13,7 @@ import numpy as np
 
 from nnblocks.functional import conv as conv_blocks
 from nnblocks.functional import local
+from nnblocks.functional.conv_transpose import ConvTranspose2dBlock
 from nnblocks.functional.im2col import as_tuple, conv_padding
 from nnblocks.onnx.graph import OpContext
 from nnblocks.onnx.registry import converts
@@ -49,6 +50,42 @@ def conv(ctx: OpContext) -> str:
     y = ctx.g.node("Conv", [x, ctx.input(1), ctx.input(2)], kernel_shape=list(kernel),
                    strides=list(strides), dilations=list(dilations), pads=onnx_pads(pads),
                    group=int(ctx.hyper.get("groups", 1)))
+    return _unbatch(ctx, y, unbatched)
+
+
+@converts(ConvTranspose2dBlock)
+def conv_transpose(ctx: OpContext) -> str:
+    """``ConvTranspose`` with stride, padding, output padding, dilation and groups; the weight
+    layout ``(C_in, C_out/groups, *k)`` is ONNX's. (``ConvTranspose1d`` reaches here as the
+    2-D block between an Unsqueeze and a Squeeze.)"""
+    kernel = ctx.shape(1)[2:]
+    who = ctx.name
+    strides = as_tuple(ctx.hyper.get("stride", 1), 2, "stride", who)
+    dilations = as_tuple(ctx.hyper.get("dilation", 1), 2, "dilation", who)
+    extra = as_tuple(ctx.hyper.get("output_padding", 0), 2, "output_padding", who, minimum=0)
+    pads = [list(p) for p in conv_padding(ctx.hyper.get("padding", 0), kernel, strides,
+                                          dilations, who)]
+    # ONNX Runtime takes output_padding < stride only; PyTorch allows it up to the dilation.
+    # Larger ones: the first `end padding` extra positions come from cropping less at the end,
+    # the rest lie beyond every kernel footprint (bias only), added by a zero Pad.
+    tail = [0, 0]
+    for a in range(2):
+        if extra[a] >= strides[a]:
+            used = min(extra[a], pads[a][1])
+            pads[a][1] -= used
+            tail[a] = extra[a] - used
+            extra = extra[:a] + (0,) + extra[a + 1:]
+    g = ctx.g
+    x, unbatched = batched_input(ctx, 2)
+    bias = ctx.input(2)
+    y = g.node("ConvTranspose", [x, ctx.input(1), None if any(tail) else bias],
+               kernel_shape=list(kernel), strides=list(strides), dilations=list(dilations),
+               pads=onnx_pads(tuple(tuple(p) for p in pads)), output_padding=list(extra),
+               group=int(ctx.hyper.get("groups", 1)))
+    if any(tail):
+        y = g.node("Pad", [y, g.ints([0, 0, 0, 0, 0, 0, tail[0], tail[1]])])
+        if bias is not None:
+            y = g.node("Add", [y, g.reshape(bias, [-1, 1, 1])])
     return _unbatch(ctx, y, unbatched)
 
 
