@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnblocks.core import autograd
+from nnblocks.core.dtypes import check_device
 from nnblocks.core.tensor_convert import TensorConversions
 from nnblocks.core.tensor_inplace import InplaceOps
 from nnblocks.core.tensor_ops import TensorOps
@@ -393,11 +394,13 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
     __hash__ = object.__hash__
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device: Any = None,
+           pin_memory: bool = False) -> Tensor:
     """Make a new leaf tensor (copying ``data``), like ``torch.tensor``.
 
     Python numbers and lists of floats become float32 (the default dtype); NumPy arrays and
-    tensors keep their dtype unless ``dtype`` is given. Integer data stays integer.
+    tensors keep their dtype unless ``dtype`` is given. Integer data stays integer. ``device``
+    must be the CPU (any other raises, naming it); ``pin_memory`` means nothing on the CPU.
 
     >>> import nnblocks as nb
     >>> nb.tensor([1.0, 2.0]).dtype
@@ -405,6 +408,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     >>> nb.tensor(np.zeros(2)).dtype
     dtype('float64')
     """
+    check_device(device, "tensor")
     if isinstance(data, Tensor):
         data = data.array
     if dtype is not None:
@@ -421,8 +425,9 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(array, requires_grad=requires_grad)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Return ``data`` itself when it is a tensor (of the given dtype), else a new tensor."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
     return tensor(data, dtype=dtype)

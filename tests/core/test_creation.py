@@ -148,3 +148,10 @@ def test_bad_arguments_say_what_is_wrong() -> None:
         nb.rand(2, generator=42)
     with pytest.raises(TypeError, match="dtype must be a dtype such as nb.float32"):
         nb.zeros(2, dtype="not-a-dtype")
+
+
+def test_tensor_takes_device_and_pin_memory_as_torch() -> None:
+    t = nb.tensor([1, 2], dtype=nb.long, device=nb.device("cpu"), pin_memory=False)
+    assert t.dtype == np.int64 and nb.as_tensor([1.0], device="cpu").dtype == np.float32
+    with pytest.raises(RuntimeError, match="nnblocks runs on the CPU; got 'cuda"):
+        nb.tensor([1.0], device="cuda")
