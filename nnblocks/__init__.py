@@ -18,7 +18,9 @@ from nnblocks.core import (
     Tensor,
     as_tensor,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -230,6 +232,8 @@ __all__ = [
     "mm",
     "nn",
     "no_grad",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "normal",
     "ones",
     "ones_like",

@@ -6,7 +6,14 @@ tensor is ``nnblocks.tensor`` (not re-exported here, so the two never share a na
 
 from nnblocks.core.autograd import backward
 from nnblocks.core.block import Block, Node
-from nnblocks.core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nnblocks.core.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from nnblocks.core.tensor import DEFAULT_DTYPE, Tensor, as_tensor
 
 __all__ = [
@@ -19,5 +26,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "set_grad_enabled",
 ]

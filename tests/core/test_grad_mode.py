@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import nnblocks as nb
+from tests.conftest import import_torch
 
 
 @pytest.fixture
@@ -114,3 +115,28 @@ def test_grad_mode_is_per_thread(x):
         thread.start()
         thread.join(10)
         assert fresh == {"mode": True}
+
+
+def test_inference_mode_as_torch() -> None:
+    """``torch.inference_mode`` as a context manager, a decorator with and without parentheses,
+    with ``mode=False``, and ``is_inference_mode_enabled`` inside and outside, in both
+    libraries."""
+    torch = import_torch()
+    for lib in (nb, torch):
+        x = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            assert lib.is_inference_mode_enabled() and not (x * 2).requires_grad
+        assert not lib.is_inference_mode_enabled()
+        with lib.inference_mode(False):
+            assert (x * 2).requires_grad
+
+        @lib.inference_mode
+        def bare(t):
+            return t * 2
+
+        @lib.inference_mode()
+        def called(t):
+            return t * 2
+
+        assert not bare(x).requires_grad and not called(x).requires_grad
+        assert bare.__name__ == "bare"
