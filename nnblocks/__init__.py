@@ -137,6 +137,18 @@ from nnblocks.functional import (
     where,
 )
 from nnblocks.functional.vector_norms import norm
+from nnblocks.settings import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_default_dtype,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_floating_point,
+    set_default_dtype,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
 
@@ -275,5 +287,7 @@ __all__ += [
     "gt", "le", "log1p", "lt", "masked_fill", "max", "min", "mul", "narrow", "ne", "neg", "norm",
     "reciprocal", "round", "rsqrt", "sign", "sin", "sort", "square", "std", "sub", "topk", "var",
     "tril", "triu", "memory_format", "preserve_format", "contiguous_format", "channels_last",
-    "channels_last_3d",
+    "channels_last_3d", "are_deterministic_algorithms_enabled", "compile", "get_default_dtype",
+    "get_float32_matmul_precision", "get_num_threads", "is_floating_point", "set_default_dtype",
+    "set_float32_matmul_precision", "set_num_threads", "use_deterministic_algorithms",
 ]
