@@ -273,7 +273,12 @@ def matmul(a: Any, b: Any) -> Any:
 
     With more than one thread configured and at least :data:`MATMUL_SPLIT_MIN` multiply-adds,
     the rows of ``a`` are split into one item per thread and each item is one GEMM with BLAS
-    at one thread (see :func:`run`); smaller products are one ``np.matmul``. The choice depends
+    at one thread (see :func:`run`); smaller products are one ``np.matmul``, also with BLAS at
+    one thread (:func:`blas_single`): on two threads of its own OpenBLAS splits any GEMM above
+    ~0.26M multiply-adds, and its second thread then spins for a while after the call, taking
+    a core from the pool's threads in the sections that follow (MobileNet at 2 threads: 31 ms
+    of extra CPU per 40 ms step, from one such GEMM in the global average pooling). With one
+    thread configured it is one ``np.matmul`` under BLAS's own setting. The choice depends
     only on the shapes and the thread setting, never on timing, so the same inputs and settings
     give the same bits. Splitting rows does not change any element's sum (each is one dot
     product over the same K blocks), so a split product equals the single-threaded GEMM bit for
@@ -284,8 +289,10 @@ def matmul(a: Any, b: Any) -> Any:
 
     m, k = a.shape
     n = b.shape[1]
-    if get_num_threads() <= 1 or m < 2 or m * k * n < MATMUL_SPLIT_MIN:
+    if get_num_threads() <= 1:
         return np.matmul(a, b)
+    if m < 2 or m * k * n < MATMUL_SPLIT_MIN:
+        return blas_single(np.matmul, a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
     ranges = split(m, min(get_num_threads(), m))
 
@@ -295,3 +302,20 @@ def matmul(a: Any, b: Any) -> Any:
 
     run(block, len(ranges))
     return out
+
+
+def blas_single(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with BLAS at one thread, restored after (as :func:`blas_threads` ``(1)``,
+    in ~2 µs instead of ~6: this wraps single small GEMMs)."""
+    with _blas_lock:
+        blas = _pool["blas"] if _pool["blas"] is not None else _blas_controller()
+        before = [lib.get_num_threads() for lib in blas]
+        for lib, count in zip(blas, before):
+            if count != 1:
+                lib.set_num_threads(1)
+        try:
+            return fn(*args)
+        finally:
+            for lib, count in zip(blas, before):
+                if count != 1:
+                    lib.set_num_threads(count)
