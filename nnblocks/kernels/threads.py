@@ -200,19 +200,26 @@ def workspace(name: str, size: int, dtype: Any, zero_tag: Any = None) -> Any:
     return view
 
 
-def run(task: Callable[[int], None], n_items: int) -> None:
+def run(task: Callable[[int], None], n_items: int, gemm: bool = False) -> None:
     """Call ``task(i)`` once for each ``i in range(n_items)``, in parallel; items must be
     independent (each writes its own part of the result).
 
     With one thread configured, or one item, the items run in order in the calling thread and
-    nothing else changes. Otherwise the calling thread and the workers take items one by one
-    (see :func:`_run_shares`), and BLAS is limited to one thread for the duration: BLAS
+    nothing else changes, except that a single item of a section with GEMMs (``gemm``) runs
+    with BLAS at one thread when more are configured (:func:`blas_single`): it is small work
+    (a batch-1 convolution), and BLAS's own split of its GEMMs handed a few µs of work to a
+    second thread and left that thread spinning (VGG at batch 1: 3x the CPU time per step, and
+    slower at 2 threads than at 1). Otherwise the calling thread and the workers take items one
+    by one (see :func:`_run_shares`), and BLAS is limited to one thread for the duration: BLAS
     threads that spin after a GEMM would otherwise fight the workers for the cores (measured:
     steps 1.5-5x slower on 2 cores); and BLAS's thread count is changed only then, because
     after a change its next multi-threaded GEMM has to wake its sleeping threads. Exceptions
     are re-raised in the caller.
     """
     configured = get_num_threads()
+    if configured > 1 and n_items == 1 and gemm:
+        blas_single(task, 0)
+        return
     if configured <= 1 or n_items <= 1:
         for i in range(n_items):
             task(i)

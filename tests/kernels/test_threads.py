@@ -182,3 +182,20 @@ print(libc.mallinfo2().hblkhd - before < (1 << 20))
     if out == ["skip"]:
         pytest.skip("glibc without mallinfo2")
     assert out == ["True", "True"]
+
+
+def test_a_single_gemm_item_runs_blas_at_one_thread() -> None:
+    """One item of a GEMM section (a batch-1 convolution) stays in the calling thread with BLAS
+    at one thread when the pool has more; BLAS's setting is restored; with one thread
+    configured, or without ``gemm``, BLAS is left alone."""
+    before = threads.blas_num_threads()
+    seen = []
+
+    def task(i):
+        seen.append((i, threads.blas_num_threads()))
+
+    with_threads(2, lambda: threads.run(task, 1, gemm=True))
+    with_threads(2, lambda: threads.run(task, 1))
+    with_threads(1, lambda: threads.run(task, 1, gemm=True))
+    assert seen == [(0, [1] * len(before)), (0, before), (0, before)]
+    assert threads.blas_num_threads() == before
