@@ -280,11 +280,12 @@ def matmul(a: Any, b: Any) -> Any:
 
     With more than one thread configured and at least :data:`MATMUL_SPLIT_MIN` multiply-adds,
     the rows of ``a`` are split into one item per thread and each item is one GEMM with BLAS
-    at one thread (see :func:`run`); smaller products are one ``np.matmul``, also with BLAS at
-    one thread (:func:`blas_single`): on two threads of its own OpenBLAS splits any GEMM above
-    ~0.26M multiply-adds, and its second thread then spins for a while after the call, taking
-    a core from the pool's threads in the sections that follow (MobileNet at 2 threads: 31 ms
-    of extra CPU per 40 ms step, from one such GEMM in the global average pooling). With one
+    at one thread (see :func:`run`); smaller products are one ``np.matmul``, with BLAS at one
+    thread (:func:`blas_single`) when OpenBLAS would split it (:func:`blas_would_split`): on
+    two threads of its own it splits any GEMM above ~0.26M multiply-adds, and its second
+    thread then spins for a while after the call, taking a core from the pool's threads in
+    the sections that follow (MobileNet at 2 threads: 31 ms of extra CPU per 40 ms step, from
+    one such GEMM in the global average pooling). With one
     thread configured it is one ``np.matmul`` under BLAS's own setting. The choice depends
     only on the shapes and the thread setting, never on timing, so the same inputs and settings
     give the same bits. Splitting rows does not change any element's sum (each is one dot
@@ -299,7 +300,9 @@ def matmul(a: Any, b: Any) -> Any:
     if get_num_threads() <= 1:
         return np.matmul(a, b)
     if m < 2 or m * k * n < MATMUL_SPLIT_MIN:
-        return blas_single(np.matmul, a, b)
+        if blas_would_split(m, k, n):
+            return blas_single(np.matmul, a, b)
+        return np.matmul(a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
     ranges = split(m, min(get_num_threads(), m))
 
@@ -309,6 +312,23 @@ def matmul(a: Any, b: Any) -> Any:
 
     run(block, len(ranges))
     return out
+
+
+#: OpenBLAS runs a GEMM on one thread below this many multiply-adds (interface/gemm.c:
+#: SMP_THRESHOLD_MIN 65536 x GEMM_MULTITHREAD_THRESHOLD 4), a GEMV below this many matrix
+#: elements (interface/gemv.c: 2304 x 4); NumPy's matmul calls GEMV when a side is a vector
+OPENBLAS_GEMM_SPLIT = 65536 * 4
+OPENBLAS_GEMV_SPLIT = 2304 * 4
+
+
+def blas_would_split(m: int, k: int, n: int) -> bool:
+    """Whether OpenBLAS on several threads would split an ``(m, k) @ (k, n)`` product. Only
+    then is BLAS's thread count worth changing around it: a change costs ~3 µs, and a GEMM
+    that follows on BLAS's threads (a recurrent network's own) has to wake them again (tanh
+    RNN at 2 threads: 2.7 -> 4.3 ms per step when its 32x128x10 head was wrapped)."""
+    if m == 1 or n == 1:
+        return m * k * n >= OPENBLAS_GEMV_SPLIT
+    return m * k * n >= OPENBLAS_GEMM_SPLIT
 
 
 def blas_single(fn: Callable[..., Any], *args: Any) -> Any:

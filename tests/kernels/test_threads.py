@@ -199,3 +199,28 @@ def test_a_single_gemm_item_runs_blas_at_one_thread() -> None:
     with_threads(1, lambda: threads.run(task, 1, gemm=True))
     assert seen == [(0, [1] * len(before)), (0, before), (0, before)]
     assert threads.blas_num_threads() == before
+
+
+def test_blas_count_is_changed_only_around_products_openblas_would_split(rng) -> None:
+    """A recurrent network's own GEMMs run on BLAS's threads; a small head between them must
+    not change BLAS's thread count (its next GEMM would have to wake BLAS's threads)."""
+    assert not threads.blas_would_split(32, 128, 10)               # tanh RNN's head
+    assert threads.blas_would_split(64 * 128 * 8, 8, 1)            # MobileNet's global pooling
+    assert threads.blas_would_split(1, 4096, 10)                   # batch-1 GEMV
+    assert not threads.blas_would_split(1, 64, 10)
+    calls = []
+    real = threads.blas_single
+
+    def spy(fn, *args):
+        calls.append(args[0].shape)
+        return real(fn, *args)
+
+    a, b = rng.standard_normal((32, 128)), rng.standard_normal((128, 10))
+    c = rng.standard_normal((4096, 8))
+    try:
+        threads.blas_single = spy
+        with_threads(2, lambda: threads.matmul(a, b))
+        with_threads(2, lambda: threads.matmul(c, b[:8]))
+    finally:
+        threads.blas_single = real
+    assert calls == [(4096, 8)]
