@@ -266,8 +266,14 @@ def split(n: int, parts: int) -> Sequence[tuple[int, int]]:
     return [(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
 
 
-#: GEMMs below this many multiply-adds are not split among threads
-MATMUL_SPLIT_MIN = 1 << 21
+#: GEMMs below this many multiply-adds are not split among threads. A section of the pool costs
+#: ~100 µs on these machines (a sleeping worker woken, the GIL passed between the threads), so
+#: a product must take well over that to gain from a split. Measured at 2 threads, µs (pool
+#: split / BLAS at one thread): 16x1568x128 171-211 / 122-128; 128x256x256 211-226 / 175;
+#: 64x1568x128 343-382 / 283-309; 128x784x256 401-461 / 524-528. LeNet at batch 16 (its linear
+#: layer 3.2M multiply-adds) at 2 threads: 6.0-6.5 -> 4.8-5.7 ms per step with 2^24 instead of
+#: 2^21.
+MATMUL_SPLIT_MIN = 1 << 24
 
 
 def matmul_supported(a: Any, b: Any) -> bool:

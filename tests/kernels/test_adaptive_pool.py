@@ -15,10 +15,12 @@ from tests.kernels.conftest import both_paths, with_threads
     ((64, 128, 8, 8), 1),                 # MobileNet's global pooling: a 0.5M multiply-add GEMM
     ((4, 3, 7, 9), (3, 4)),               # overlapping bins on both axes
     ((2, 5, 6, 6), (None, 2)),
-    ((16, 64, 40, 40), 1),                # above MATMUL_SPLIT_MIN: rows shared among threads
+    ((8, 32, 96, 96), (1, 8)),            # above MATMUL_SPLIT_MIN: rows shared among threads
 ])
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
 def test_adaptive_avg_pool2d_paths_agree(shape, out, n_threads, rng) -> None:
+    if shape == (8, 32, 96, 96):
+        assert 8 * 32 * 96 * 96 * 8 >= threads.MATMUL_SPLIT_MIN
     x = rng.standard_normal(shape).astype(np.float32)
     gy_shape = AdaptiveAvgPool2dBlock.forward(x, output_size=out)[0].shape
     gy = rng.standard_normal(gy_shape).astype(np.float32)
