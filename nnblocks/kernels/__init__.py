@@ -161,7 +161,8 @@ def pad_heap(size: int | None = None) -> bool:
         return False
     settings = ((_M_TOP_PAD, size), (_M_MMAP_THRESHOLD, MMAP_THRESHOLD),
                 (_M_TRIM_THRESHOLD, max(size, 2 * MMAP_THRESHOLD)))
-    return all([bool(mallopt(param, ctypes.c_int(value))) for param, value in settings])
+    results = [bool(mallopt(param, ctypes.c_int(value))) for param, value in settings]
+    return all(results)                            # each is set even if another is refused
 
 
 if os.environ.get("NNBLOCKS_MALLOC_TOP_PAD", "").strip():   # asked for explicitly

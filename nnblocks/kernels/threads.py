@@ -291,8 +291,8 @@ def matmul(a: Any, b: Any) -> Any:
     two threads of its own it splits any GEMM above ~0.26M multiply-adds, and its second
     thread then spins for a while after the call, taking a core from the pool's threads in
     the sections that follow (MobileNet at 2 threads: 31 ms of extra CPU per 40 ms step, from
-    one such GEMM in the global average pooling). With one
-    thread configured it is one ``np.matmul`` under BLAS's own setting. The choice depends
+    one such GEMM in the global average pooling). With one thread configured it is one
+    ``np.matmul`` under BLAS's own setting. The choice depends
     only on the shapes and the thread setting, never on timing, so the same inputs and settings
     give the same bits. Splitting rows does not change any element's sum (each is one dot
     product over the same K blocks), so a split product equals the single-threaded GEMM bit for
@@ -339,7 +339,7 @@ def blas_would_split(m: int, k: int, n: int) -> bool:
 
 def blas_single(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` with BLAS at one thread, restored after (as :func:`blas_threads` ``(1)``,
-    in ~2 µs instead of ~6: this wraps single small GEMMs)."""
+    for ~3 µs instead of ~6: this wraps single small GEMMs)."""
     with _blas_lock:
         blas = _pool["blas"] if _pool["blas"] is not None else _blas_controller()
         before = [lib.get_num_threads() for lib in blas]
