@@ -17,6 +17,8 @@ from nnblocks.core import Block, Tensor
 from nnblocks.functional.conv import batched, check_float
 from nnblocks.functional.reduce import mean
 from nnblocks.functional.shape import reshape
+from nnblocks.kernels import threads as kernel_threads
+from nnblocks.kernels.dispatch import Twin, use_compiled
 
 Array = np.ndarray
 
@@ -71,16 +73,26 @@ def bin_matrix(n: int, m: int, dtype: np.dtype) -> Array:
     return (inside / (ends - starts)[:, None]).astype(dtype)
 
 
-def separable(x: Array, a: Array | None, b: Array | None) -> Array:
-    """``a @ x @ b.T`` over the last two axes of ``x (N, C, H, W)`` as two GEMMs (None: skip)."""
+def separable(x: Array, a: Array | None, b: Array | None, compiled: bool = False) -> Array:
+    """``a @ x @ b.T`` over the last two axes of ``x (N, C, H, W)`` as two GEMMs (None: skip).
+
+    ``compiled``: the GEMMs go through :func:`nnblocks.kernels.threads.matmul` (the same
+    products; large ones shared among nnblocks' threads, small ones with BLAS at one thread, so
+    BLAS's own threads do not spin against the pool's after a global average pooling)."""
+    matmul = kernel_threads.matmul if compiled else np.matmul
     n, c, h, w = x.shape
     if b is not None:
-        x = (x.reshape(-1, w) @ b.T).reshape(n, c, h, -1)        # (N, C, H, Wo)
+        x = matmul(x.reshape(-1, w), b.T).reshape(n, c, h, -1)   # (N, C, H, Wo)
         w = b.shape[0]
     if a is not None:
         rows = np.ascontiguousarray(x.transpose(2, 0, 1, 3)).reshape(h, -1)   # (H, N C Wo)
-        x = (a @ rows).reshape(-1, n, c, w).transpose(1, 2, 0, 3)            # (N, C, Ho, Wo)
+        x = matmul(a, rows).reshape(-1, n, c, w).transpose(1, 2, 0, 3)       # (N, C, Ho, Wo)
     return np.ascontiguousarray(x)
+
+
+def gemm_supported(x: Array) -> bool:
+    """Whether the compiled path takes ``x``: float32/float64 (BLAS's types)."""
+    return x.dtype in (np.float32, np.float64)
 
 
 class AdaptiveAvgPool2dBlock(Block):
@@ -90,6 +102,8 @@ class AdaptiveAvgPool2dBlock(Block):
     Shapes:
         x: ``(N, C, H, W)`` or ``(C, H, W)``; y: ``(N, C, H_o, W_o)``.
     """
+
+    compiled_twin = Twin(gemm_supported)          # the GEMMs on nnblocks' threads (separable)
 
     @staticmethod
     def forward(x: Array, *, output_size: Any,
@@ -108,6 +122,8 @@ class AdaptiveAvgPool1dBlock(Block):
         x: ``(N, C, L)`` or ``(C, L)``; y: ``(N, C, L_o)``.
     """
 
+    compiled_twin = Twin(gemm_supported)
+
     @staticmethod
     def forward(x: Array, *, output_size: Any,
                 who: str = "adaptive_avg_pool1d") -> tuple[Array, tuple]:
@@ -119,23 +135,25 @@ class AdaptiveAvgPool1dBlock(Block):
 
 
 def _avg_forward(x, dims, output_size, who):
+    owner = AdaptiveAvgPool1dBlock if dims == 1 else AdaptiveAvgPool2dBlock
     x4, unbatched, (ho, wo) = _setup(x, dims, output_size, who)
     h, w = x4.shape[2:]
     a = None if ho == h else bin_matrix(h, ho, x.dtype)           # (Ho, H)
     b = None if wo == w else bin_matrix(w, wo, x.dtype)           # (Wo, W)
-    y = separable(x4, a, b)                                       # (N, C, Ho, Wo)
-    return _finish(y, unbatched, dims), (a, b, unbatched, dims)
+    compiled = use_compiled(owner, x4)
+    y = separable(x4, a, b, compiled)                             # (N, C, Ho, Wo)
+    return _finish(y, unbatched, dims), (a, b, unbatched, dims, compiled)
 
 
 def _avg_backward(saved, gy):
-    a, b, unbatched, dims = saved
+    a, b, unbatched, dims, compiled = saved
     gy4 = _lift_gy(gy, unbatched, dims)
     if a is not None and b is not None and a.shape[0] == 1 and b.shape[0] == 1:
         # global pooling: both GEMMs have one inner term, so they are these two products,
         # broadcast in one pass instead of GEMMs and a transposed copy (same bits)
         gx = (gy4 * b.reshape(1, 1, 1, -1)) * a.reshape(1, 1, -1, 1)   # (N, C, H, W)
         return (_finish(gx, unbatched, dims),)
-    gx = separable(gy4, None if a is None else a.T, None if b is None else b.T)
+    gx = separable(gy4, None if a is None else a.T, None if b is None else b.T, compiled)
     return (_finish(gx, unbatched, dims),)
 
 

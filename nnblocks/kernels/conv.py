@@ -357,7 +357,7 @@ def forward(x: Array, weight: Array, bias: Array | None, win: Any, groups: int,
         if has_bias:
             y3[m0:m0 + k] += b.reshape(p.o, 1)
 
-    threads.run(chunk, p.n_chunks)
+    threads.run(chunk, p.n_chunks, gemm=True)
     return y, padded
 
 
@@ -399,7 +399,7 @@ def backward(gy: Array, padded: Array | None, x_shape: tuple[int, ...], dtype: A
         if gx is not None:
             _input_grad(g, wmat, gx, p, parts, m0, k)
 
-    threads.run(chunk, p.n_chunks)
+    threads.run(chunk, p.n_chunks, gemm=True)
     gw = None if gw_parts is None else weight_from_matrix(gw_parts.sum(axis=0), p)
     gb = None if gb_parts is None else gb_parts.sum(axis=0)
     return gx, gw, gb

@@ -17,8 +17,15 @@ from nnblocks.kernels import kernel, threads
 Array = np.ndarray
 U = np.uint64
 
-#: below this many elements a pass runs in the calling thread (a pool round trip costs ~30 µs)
-PARALLEL_MIN = 1 << 17
+#: below this many elements a pass runs in the calling thread. A parallel section costs
+#: 40-90 µs (waking a worker, BLAS's thread count set and restored, the GIL passed back and
+#: forth around each item's kernel), and these passes are memory-bound: two threads share one
+#: memory system. Measured on the 2-core machine, µs at 1 / 2 threads (ReLU forward, max-pool
+#: 2x2 backward, batch-norm forward; two runs where given): 0.2M elements 31/70, 107/142,
+#: 81/141; 0.8M 93-102/118-130, 384-415/266-379, 336-362/224-373; 4.2M 1147/713, 1940/1051,
+#: 4676/2363. Below ~0.5M the second thread only adds its hand-off (LeNet at batch 16: every
+#: pass; at batch 64: the second layer's).
+PARALLEL_MIN = 1 << 19
 
 
 @kernel

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnblocks.kernels import kernel, threads
+from nnblocks.kernels.elementwise import PARALLEL_MIN
 
 Array = np.ndarray
 U = np.uint64
@@ -96,7 +97,10 @@ def supported(x: Array, *params: Array | None) -> bool:
         p is None or p.dtype == x.dtype for p in params)
 
 
-def _split_channels(c: int) -> list[tuple[int, int]]:
+def _split_channels(c: int, size: int) -> list[tuple[int, int]]:
+    """Channel ranges, one per work item; one item below PARALLEL_MIN elements (no hand-off)."""
+    if size < PARALLEL_MIN:
+        return [(0, c)]
     return threads.split(c, max(1, min(threads.get_num_threads() * threads.ITEMS_PER_THREAD, c)))
 
 
@@ -118,7 +122,7 @@ def batch_norm_forward(x: Array, weight: Array | None, bias: Array | None,
         batch_norm_rows_forward(xf, n, c, dtype.type(eps), w, b, weight is not None,
                                 bias is not None, xhat.reshape(-1), y.reshape(-1), mean, var, r)
         return y, xhat, mean, var, r
-    ranges = _split_channels(c)
+    ranges = _split_channels(c, n * c * hw)
     threads.run(lambda i: batch_norm_forward_channels(
         xf, n, c, hw, *ranges[i], dtype.type(eps), w, b, weight is not None, bias is not None,
         xhat.reshape(-1), y.reshape(-1), mean, var, r), len(ranges))
@@ -143,7 +147,7 @@ def batch_norm_backward(gy: Array, xhat: Array, r: Array,
         batch_norm_rows_backward(gyf, np.ascontiguousarray(xhat).reshape(-1), n, c, rf, w,
                                  weight is not None, gx.reshape(-1), gw, gb)
         return gx, gw, gb
-    ranges = _split_channels(c)
+    ranges = _split_channels(c, n * c * hw)
     threads.run(lambda i: batch_norm_backward_channels(
         gyf, xhat.reshape(-1), n, c, hw, *ranges[i], rf, w, weight is not None,
         gx.reshape(-1), gw, gb), len(ranges))

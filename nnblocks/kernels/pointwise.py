@@ -59,7 +59,7 @@ def forward(x: Array, weight: Array, bias: Array | None) -> tuple[Array, Array]:
         if bias is not None:
             y[m0:m1] += bias.reshape(o, 1)
 
-    threads.run(item, len(items))
+    threads.run(item, len(items), gemm=True)
     return y.reshape(n, o, h, w), x
 
 
@@ -87,7 +87,7 @@ def backward(gy: Array, x: Array, weight: Array,
         if gb_parts is not None:
             np.sum(g[m0:m1] @ ones, axis=0, out=gb_parts[i])      # (O,)
 
-    threads.run(item, len(items))
+    threads.run(item, len(items), gemm=True)
     gw = None if gw_parts is None else gw_parts.sum(axis=0).reshape(weight.shape)
     gb = None if gb_parts is None else gb_parts.sum(axis=0)
     return (None if gx is None else gx.reshape(n, c, h, w)), gw, gb

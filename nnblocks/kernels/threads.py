@@ -200,19 +200,26 @@ def workspace(name: str, size: int, dtype: Any, zero_tag: Any = None) -> Any:
     return view
 
 
-def run(task: Callable[[int], None], n_items: int) -> None:
+def run(task: Callable[[int], None], n_items: int, gemm: bool = False) -> None:
     """Call ``task(i)`` once for each ``i in range(n_items)``, in parallel; items must be
     independent (each writes its own part of the result).
 
     With one thread configured, or one item, the items run in order in the calling thread and
-    nothing else changes. Otherwise the calling thread and the workers take items one by one
-    (see :func:`_run_shares`), and BLAS is limited to one thread for the duration: BLAS
+    nothing else changes, except that a single item of a section with GEMMs (``gemm``) runs
+    with BLAS at one thread when more are configured (:func:`blas_single`): it is small work
+    (a batch-1 convolution), and BLAS's own split of its GEMMs handed a few µs of work to a
+    second thread and left that thread spinning (VGG at batch 1: 3x the CPU time per step, and
+    slower at 2 threads than at 1). Otherwise the calling thread and the workers take items one
+    by one (see :func:`_run_shares`), and BLAS is limited to one thread for the duration: BLAS
     threads that spin after a GEMM would otherwise fight the workers for the cores (measured:
     steps 1.5-5x slower on 2 cores); and BLAS's thread count is changed only then, because
     after a change its next multi-threaded GEMM has to wake its sleeping threads. Exceptions
     are re-raised in the caller.
     """
     configured = get_num_threads()
+    if configured > 1 and n_items == 1 and gemm:
+        blas_single(task, 0)
+        return
     if configured <= 1 or n_items <= 1:
         for i in range(n_items):
             task(i)
@@ -259,8 +266,14 @@ def split(n: int, parts: int) -> Sequence[tuple[int, int]]:
     return [(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
 
 
-#: GEMMs below this many multiply-adds are not split among threads
-MATMUL_SPLIT_MIN = 1 << 21
+#: GEMMs below this many multiply-adds are not split among threads. A section of the pool costs
+#: ~100 µs on these machines (a sleeping worker woken, the GIL passed between the threads), so
+#: a product must take well over that to gain from a split. Measured at 2 threads, µs (pool
+#: split / BLAS at one thread): 16x1568x128 171-211 / 122-128; 128x256x256 211-226 / 175;
+#: 64x1568x128 343-382 / 283-309; 128x784x256 401-461 / 524-528. LeNet at batch 16 (its linear
+#: layer 3.2M multiply-adds) at 2 threads: 6.0-6.5 -> 4.8-5.7 ms per step with 2^24 instead of
+#: 2^21.
+MATMUL_SPLIT_MIN = 1 << 24
 
 
 def matmul_supported(a: Any, b: Any) -> bool:
@@ -273,7 +286,13 @@ def matmul(a: Any, b: Any) -> Any:
 
     With more than one thread configured and at least :data:`MATMUL_SPLIT_MIN` multiply-adds,
     the rows of ``a`` are split into one item per thread and each item is one GEMM with BLAS
-    at one thread (see :func:`run`); smaller products are one ``np.matmul``. The choice depends
+    at one thread (see :func:`run`); smaller products are one ``np.matmul``, with BLAS at one
+    thread (:func:`blas_single`) when OpenBLAS would split it (:func:`blas_would_split`): on
+    two threads of its own it splits any GEMM above ~0.26M multiply-adds, and its second
+    thread then spins for a while after the call, taking a core from the pool's threads in
+    the sections that follow (MobileNet at 2 threads: 31 ms of extra CPU per 40 ms step, from
+    one such GEMM in the global average pooling). With one thread configured it is one
+    ``np.matmul`` under BLAS's own setting. The choice depends
     only on the shapes and the thread setting, never on timing, so the same inputs and settings
     give the same bits. Splitting rows does not change any element's sum (each is one dot
     product over the same K blocks), so a split product equals the single-threaded GEMM bit for
@@ -284,7 +303,11 @@ def matmul(a: Any, b: Any) -> Any:
 
     m, k = a.shape
     n = b.shape[1]
-    if get_num_threads() <= 1 or m < 2 or m * k * n < MATMUL_SPLIT_MIN:
+    if get_num_threads() <= 1:
+        return np.matmul(a, b)
+    if m < 2 or m * k * n < MATMUL_SPLIT_MIN:
+        if blas_would_split(m, k, n):
+            return blas_single(np.matmul, a, b)
         return np.matmul(a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
     ranges = split(m, min(get_num_threads(), m))
@@ -295,3 +318,37 @@ def matmul(a: Any, b: Any) -> Any:
 
     run(block, len(ranges))
     return out
+
+
+#: OpenBLAS runs a GEMM on one thread below this many multiply-adds (interface/gemm.c:
+#: SMP_THRESHOLD_MIN 65536 x GEMM_MULTITHREAD_THRESHOLD 4), a GEMV below this many matrix
+#: elements (interface/gemv.c: 2304 x 4); NumPy's matmul calls GEMV when a side is a vector
+OPENBLAS_GEMM_SPLIT = 65536 * 4
+OPENBLAS_GEMV_SPLIT = 2304 * 4
+
+
+def blas_would_split(m: int, k: int, n: int) -> bool:
+    """Whether OpenBLAS on several threads would split an ``(m, k) @ (k, n)`` product. Only
+    then is BLAS's thread count worth changing around it: a change costs ~3 µs, and a GEMM
+    that follows on BLAS's threads (a recurrent network's own) has to wake them again (tanh
+    RNN at 2 threads: 2.7 -> 4.3 ms per step when its 32x128x10 head was wrapped)."""
+    if m == 1 or n == 1:
+        return m * k * n >= OPENBLAS_GEMV_SPLIT
+    return m * k * n >= OPENBLAS_GEMM_SPLIT
+
+
+def blas_single(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with BLAS at one thread, restored after (as :func:`blas_threads` ``(1)``,
+    for ~3 µs instead of ~6: this wraps single small GEMMs)."""
+    with _blas_lock:
+        blas = _pool["blas"] if _pool["blas"] is not None else _blas_controller()
+        before = [lib.get_num_threads() for lib in blas]
+        for lib, count in zip(blas, before):
+            if count != 1:
+                lib.set_num_threads(1)
+        try:
+            return fn(*args)
+        finally:
+            for lib, count in zip(blas, before):
+                if count != 1:
+                    lib.set_num_threads(count)

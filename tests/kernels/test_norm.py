@@ -67,3 +67,24 @@ def test_batch_norm_eval_bit_identical_to_numpy(shape, affine, rng) -> None:
 
 def with_threads_2(fn):
     return lambda: with_threads(2, fn)
+
+
+def test_batch_norm_split_into_channel_items_gives_the_same_bits(rng) -> None:
+    """Above PARALLEL_MIN elements the channels are shared among threads, below it one item
+    runs in the calling thread; each channel's sums are the same loop either way."""
+    from nnblocks.kernels import norm as kernel_norm
+    from nnblocks.kernels.elementwise import PARALLEL_MIN
+
+    assert with_threads(2, lambda: kernel_norm._split_channels(16, PARALLEL_MIN - 1)) == [(0, 16)]
+    assert len(with_threads(2, lambda: kernel_norm._split_channels(16, PARALLEL_MIN))) > 1
+    x = (rng.standard_normal((4, 16, 130, 130)) * 3 + 2).astype(np.float32)   # 1,081,600
+    w, b = rng.standard_normal(16).astype(np.float32), rng.standard_normal(16).astype(np.float32)
+    gy = rng.standard_normal(x.shape).astype(np.float32)
+
+    def run():
+        y, xhat, mean, var, r = kernel_norm.batch_norm_forward(x, w, b, 1e-5)
+        return (y, mean, var, *kernel_norm.batch_norm_backward(gy, xhat, r, w))
+
+    one, two = with_threads(1, run), with_threads(2, run)
+    for a, c in zip(one, two):
+        np.testing.assert_array_equal(a, c)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from nnblocks.functional.pool import MaxPool1dBlock, MaxPool2dBlock, pool_window
 from nnblocks.kernels import pool_tiled
+from nnblocks.kernels.elementwise import PARALLEL_MIN
 from tests.kernels.test_pool import assert_identical, pool_both
 
 
@@ -55,9 +56,11 @@ def test_tiny_work_stays_in_the_caller_and_large_work_is_shared(rng) -> None:
     from tests.kernels.conftest import with_threads
 
     assert pool_tiled.plane_items is pool_2x2.plane_items            # one split for both kernels
-    assert with_threads(2, lambda: pool_2x2.plane_items(32, 32 * 1024))[0] == 1
-    assert with_threads(2, lambda: pool_2x2.plane_items(32, 1 << 18))[0] > 1
-    x = rng.standard_normal((4, 8, 64, 66)).astype(np.float32)      # 135,168 elements
+    small, large = PARALLEL_MIN - 1, PARALLEL_MIN
+    assert with_threads(2, lambda: pool_2x2.plane_items(32, small))[0] == 1
+    assert with_threads(2, lambda: pool_2x2.plane_items(32, large))[0] > 1
+    x = rng.standard_normal((4, 8, 182, 182)).astype(np.float32)    # 1,059,968 elements
+    assert x.size > PARALLEL_MIN
     for kernel in (2, 3):
         def run(k=kernel):
             return pool_both(MaxPool2dBlock, x, 7, kernel_size=k)[0]

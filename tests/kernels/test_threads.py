@@ -153,3 +153,74 @@ print("mallopt" in calls)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True", "True"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_pad_heap_keeps_activation_sized_blocks_in_the_heap() -> None:
+    """After :func:`pad_heap` a 16 MiB array (a VGG activation at batch 128) comes from the
+    heap, whatever the imports did to glibc's dynamic threshold, so freeing it and allocating
+    it again reuses the same pages instead of mapping fresh ones (8,000 faults per VGG step)."""
+    code = """
+import ctypes, sys
+import numpy as np
+import nnblocks.kernels as K
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+if not hasattr(libc, "mallinfo2"):
+    print("skip"); sys.exit()
+libc.mallinfo2.restype = Info
+print(K.pad_heap())
+before = libc.mallinfo2().hblkhd
+a = np.ones(4 << 20, dtype=np.float32)             # 16 MiB
+print(libc.mallinfo2().hblkhd - before < (1 << 20))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "NNBLOCKS_MALLOC_TOP_PAD"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    if out == ["skip"]:
+        pytest.skip("glibc without mallinfo2")
+    assert out == ["True", "True"]
+
+
+def test_a_single_gemm_item_runs_blas_at_one_thread() -> None:
+    """One item of a GEMM section (a batch-1 convolution) stays in the calling thread with BLAS
+    at one thread when the pool has more; BLAS's setting is restored; with one thread
+    configured, or without ``gemm``, BLAS is left alone."""
+    before = threads.blas_num_threads()
+    seen = []
+
+    def task(i):
+        seen.append((i, threads.blas_num_threads()))
+
+    with_threads(2, lambda: threads.run(task, 1, gemm=True))
+    with_threads(2, lambda: threads.run(task, 1))
+    with_threads(1, lambda: threads.run(task, 1, gemm=True))
+    assert seen == [(0, [1] * len(before)), (0, before), (0, before)]
+    assert threads.blas_num_threads() == before
+
+
+def test_blas_count_is_changed_only_around_products_openblas_would_split(rng) -> None:
+    """A recurrent network's own GEMMs run on BLAS's threads; a small head between them must
+    not change BLAS's thread count (its next GEMM would have to wake BLAS's threads)."""
+    assert not threads.blas_would_split(32, 128, 10)               # tanh RNN's head
+    assert threads.blas_would_split(64 * 128 * 8, 8, 1)            # MobileNet's global pooling
+    assert threads.blas_would_split(1, 4096, 10)                   # batch-1 GEMV
+    assert not threads.blas_would_split(1, 64, 10)
+    calls = []
+    real = threads.blas_single
+
+    def spy(fn, *args):
+        calls.append(args[0].shape)
+        return real(fn, *args)
+
+    a, b = rng.standard_normal((32, 128)), rng.standard_normal((128, 10))
+    c = rng.standard_normal((4096, 8))
+    try:
+        threads.blas_single = spy
+        with_threads(2, lambda: threads.matmul(a, b))
+        with_threads(2, lambda: threads.matmul(c, b[:8]))
+    finally:
+        threads.blas_single = real
+    assert calls == [(4096, 8)]
