@@ -8,6 +8,7 @@ flipped. Both blocks are computed as one GEMM over a channel-major im2col matrix
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -135,7 +136,7 @@ def conv2d_forward(x: Array, weight: Array, bias: Array | None, win: Window,
     ho, wo = win.out_size
     xp = pad_input(x, win.pads)                                   # (N, C, Hp, Wp)
     cols = im2col(xp, win)                                        # (C, kh, kw, N, Ho, Wo)
-    cols2 = cols.reshape(int(np.prod(cols.shape[:3])), n * ho * wo)   # (C kh kw, M)
+    cols2 = cols.reshape(math.prod(cols.shape[:3]), n * ho * wo)   # (C kh kw, M)
     y_mat = grouped_matmul(weight.reshape(o, -1), cols2, groups)  # (O, M)
     y_t = y_mat.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)       # (N, O, Ho, Wo) view
     y = np.empty((n, o, ho, wo), dtype=x.dtype)                   # (N, O, Ho, Wo)
@@ -193,11 +194,11 @@ def conv2d_backward(gy: Array, cols: Array | None, weight: Array, win: Window, g
         if needs[2]:
             gb = gy_mat @ np.ones(gy_mat.shape[1], dtype=gy.dtype)   # (O,) a GEMV
         if needs[1]:
-            cols2 = cols.reshape(int(np.prod(cols.shape[:3])), -1)   # (C kh kw, M)
+            cols2 = cols.reshape(math.prod(cols.shape[:3]), -1)   # (C kh kw, M)
             gw = grouped_matmul_nt(gy_mat, cols2, groups).reshape(weight.shape)
     if needs[0]:
         w_mat = weight.reshape(o, -1)                             # (O, C_g kh kw)
-        c = w_mat.shape[1] // int(np.prod(win.kernel)) * groups
+        c = w_mat.shape[1] // math.prod(win.kernel) * groups
         if win.stride == (1, 1):                                  # contiguous runs
             gxp = input_grad_wide(w_mat, gy_t, win, groups, c)    # (N, C, Hp, Wp)
         else:

@@ -3,6 +3,7 @@ concatenate, stack, split, pad, flatten. Each backward moves the gradient back."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -417,7 +418,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     end = end_dim % len(shape)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    merged = int(np.prod(shape[start:end + 1]))
+    merged = math.prod(shape[start:end + 1])
     return ReshapeBlock.apply(x, shape=shape[:start] + (merged,) + shape[end + 1:])
 
 
