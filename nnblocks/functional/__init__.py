@@ -19,6 +19,15 @@ from nnblocks.functional.activation import (
     softplus,
     tanh,
 )
+from nnblocks.functional.activation_extra import (
+    glu,
+    hardtanh,
+    logsigmoid,
+    prelu,
+    relu6,
+    silu,
+    softsign,
+)
 from nnblocks.functional.adaptive_pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -27,6 +36,7 @@ from nnblocks.functional.adaptive_pool import (
     global_avg_pool2d,
     global_max_pool2d,
 )
+from nnblocks.functional.attention import scaled_dot_product_attention
 from nnblocks.functional.compare import allclose, eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.cumulative import cumprod, cumsum
@@ -47,6 +57,7 @@ from nnblocks.functional.gather import (
 from nnblocks.functional.gru import gru_cell, gru_layer
 from nnblocks.functional.index_put import index_put
 from nnblocks.functional.interpolate import interpolate, upsample
+from nnblocks.functional.kl_div import kl_div
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
 from nnblocks.functional.logical import (
@@ -148,6 +159,7 @@ from nnblocks.functional.shape import (
     unsqueeze,
     view,
 )
+from nnblocks.functional.similarity import cosine_similarity, normalize
 from nnblocks.functional.vector_norms import vector_norm
 
 _tensor_ops.bind_functional(_sys.modules[__name__])
@@ -187,4 +199,8 @@ __all__ += [
     "isnan", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp",
     "masked_select", "median", "movedim", "nonzero", "numel", "outer", "prod",
     "repeat_interleave", "roll", "unbind", "unique",
+]
+__all__ += [
+    "cosine_similarity", "glu", "hardtanh", "kl_div", "logsigmoid", "normalize", "prelu",
+    "relu6", "scaled_dot_product_attention", "silu", "softsign",
 ]
