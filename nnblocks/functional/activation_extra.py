@@ -11,6 +11,7 @@ import numpy as np
 
 from nnblocks.core import Tensor
 from nnblocks.functional.activation import sigmoid, softplus
+from nnblocks.functional.compare import ge, gt, le
 from nnblocks.functional.math import abs, where
 from nnblocks.functional.shape import chunk, reshape
 
@@ -31,10 +32,12 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not be greater than max_val "
                          f"({max_val})")
-    data = _array(input)
-    inside = (data > min_val) & (data < max_val)                          # (*)
-    outside = np.clip(data, min_val, max_val).astype(data.dtype)          # (*), a constant
-    return where(inside, input, outside)
+    dtype = _array(input).dtype
+    lo = np.array(min_val, dtype=dtype)
+    hi = np.array(max_val, dtype=dtype)
+    # the bounds themselves are constants (no gradient there); the comparisons are blocks, so
+    # an exported graph (ONNX) compares its own input, not this one
+    return where(ge(input, hi), hi, where(le(input, lo), lo, input))
 
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:
@@ -59,7 +62,7 @@ def prelu(input: Any, weight: Any) -> Tensor:
         weight = reshape(weight, (-1,) + (1,) * (data.ndim - 2))       # (C, 1, ..., 1)
     else:
         weight = reshape(weight, ())
-    return where(data > 0, input, weight * input)
+    return where(gt(input, 0), input, weight * input)
 
 
 def logsigmoid(input: Any) -> Tensor:

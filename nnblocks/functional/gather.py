@@ -107,8 +107,10 @@ def repeat_interleave(input: Any, repeats: Any, dim: int | None = None, *,
     """Each element repeated ``repeats`` times (an int, or one count per element) along
     ``dim`` (over the flattened input when None), as ``torch.repeat_interleave``."""
     data = _array(input)
-    n = data.size if dim is None else data.shape[normalize_dims(
-        "repeat_interleave", dim, max(data.ndim, 1))[0]] if data.ndim else 1
+    if dim is None or data.ndim == 0:
+        n = data.size
+    else:
+        n = data.shape[_axis("repeat_interleave", dim, data.ndim)]
     counts = _array(repeats)
     if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
         raise RuntimeError(f"repeat_interleave: repeats must be an int or have one count per "
