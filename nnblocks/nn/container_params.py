@@ -13,11 +13,12 @@ from nnblocks.nn.parameter import Parameter
 
 
 def _as_parameter(owner: str, value: Any) -> Any:
-    """A tensor becomes a :class:`Parameter` (as PyTorch's containers do); None is kept."""
+    """A tensor becomes a :class:`Parameter` that requires grad (``Parameter(t)``, as PyTorch's
+    containers do); None is kept."""
     if value is None or isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.array, requires_grad=value.requires_grad)
+        return Parameter(value.array)
     raise TypeError(f"{owner}: expected a Parameter or a Tensor, got {type(value).__name__}")
 
 

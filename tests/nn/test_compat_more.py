@@ -143,8 +143,11 @@ def test_parameter_containers_register_with_torchs_names() -> None:
     assert len(list(ours.parameters())) == 5
     assert ours.scales[-1].shape == (4,) and len(ours.scales) == 3
     assert "gain" in ours.extra and list(ours.extra.keys()) == ["bias", "gain"]
-    plain = nb.nn.ParameterList([nb.ones(2)])
-    assert isinstance(plain[0], nb.nn.Parameter) and plain[0].requires_grad is False
+    for lib in (nb, torch):                      # a plain tensor becomes a Parameter(t)
+        plain = lib.nn.ParameterList([lib.ones(2)])
+        assert isinstance(plain[0], lib.nn.Parameter) and plain[0].requires_grad is True
+        named = lib.nn.ParameterDict({"a": lib.ones(2)})
+        assert isinstance(named["a"], lib.nn.Parameter) and named["a"].requires_grad is True
     ours.load_state_dict({k: v.detach().numpy() * 2 for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours.scales[0].array, [2.0, 2.0])
 
