@@ -10,6 +10,7 @@ from nnblocks.core import autograd
 from nnblocks.core.dtypes import check_device
 from nnblocks.core.tensor_convert import TensorConversions
 from nnblocks.core.tensor_inplace import InplaceOps
+from nnblocks.core.tensor_more import TensorMoreOps
 from nnblocks.core.tensor_ops import TensorOps
 from nnblocks.core.version import share
 
@@ -48,7 +49,7 @@ _REFLECTED = {
 }
 
 
-class Tensor(TensorOps, TensorConversions, InplaceOps):
+class Tensor(TensorOps, TensorMoreOps, TensorConversions, InplaceOps):
     """An n-dimensional array that can record how it was computed.
 
     ``array`` is the NumPy array it wraps (shared, not copied, and its dtype kept; Python numbers
@@ -64,7 +65,9 @@ class Tensor(TensorOps, TensorConversions, InplaceOps):
     as ``sum``, ``mean``, ``reshape``, each one a block, are defined in the mixin
     :class:`~nnblocks.core.tensor_ops.TensorOps`; dtype conversions (``to``, ``float`` ...) and
     ``new_*`` in :class:`~nnblocks.core.tensor_convert.TensorConversions`; in-place operations
-    (``add_``, ``+=`` ...) in :class:`~nnblocks.core.tensor_inplace.InplaceOps`.
+    (``add_``, ``+=`` ...) in :class:`~nnblocks.core.tensor_inplace.InplaceOps`; indexing, running
+    sums, logic and more reductions (``gather``, ``cumsum``, ``any`` ...) in
+    :class:`~nnblocks.core.tensor_more.TensorMoreOps`.
 
     >>> import nnblocks as nb
     >>> x = nb.tensor([1.0, 2.0, 3.0], requires_grad=True)

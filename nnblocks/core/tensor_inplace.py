@@ -268,6 +268,18 @@ class InplaceOps:
     def relu_(self) -> Any:
         return self._inplace("relu_", lambda t: t.relu())
 
+    def sigmoid_(self) -> Any:
+        return self._inplace("sigmoid_", lambda t: t.sigmoid())
+
+    def tanh_(self) -> Any:
+        return self._inplace("tanh_", lambda t: t.tanh())
+
+    def abs_(self) -> Any:
+        return self._inplace("abs_", lambda t: t.abs())
+
+    def neg_(self) -> Any:
+        return self._inplace("neg_", lambda t: -t)
+
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._inplace("masked_fill_", lambda t, v: t.masked_fill(mask, v), value)
 

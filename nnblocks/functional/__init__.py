@@ -19,6 +19,15 @@ from nnblocks.functional.activation import (
     softplus,
     tanh,
 )
+from nnblocks.functional.activation_extra import (
+    glu,
+    hardtanh,
+    logsigmoid,
+    prelu,
+    relu6,
+    silu,
+    softsign,
+)
 from nnblocks.functional.adaptive_pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -27,16 +36,48 @@ from nnblocks.functional.adaptive_pool import (
     global_avg_pool2d,
     global_max_pool2d,
 )
+from nnblocks.functional.attention import scaled_dot_product_attention
 from nnblocks.functional.compare import allclose, eq, ge, gt, le, lt, ne
 from nnblocks.functional.conv import conv1d, conv2d, sobel
 from nnblocks.functional.conv_transpose import conv_transpose1d, conv_transpose2d
+from nnblocks.functional.cumulative import cumprod, cumsum
 from nnblocks.functional.dropout import dropout, dropout1d, dropout2d
+from nnblocks.functional.einsum import einsum
 from nnblocks.functional.embedding import embedding, one_hot
+from nnblocks.functional.gather import (
+    diag,
+    flip,
+    gather,
+    index_select,
+    masked_select,
+    movedim,
+    repeat_interleave,
+    roll,
+    unbind,
+)
 from nnblocks.functional.gru import gru_cell, gru_layer
 from nnblocks.functional.index_put import index_put
 from nnblocks.functional.interpolate import interpolate, upsample
+from nnblocks.functional.kl_div import kl_div
 from nnblocks.functional.linear import linear, maxout_linear, perceptron
 from nnblocks.functional.local import locally_connected1d, locally_connected2d
+from nnblocks.functional.logical import (
+    all,
+    any,
+    equal,
+    is_tensor,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    nonzero,
+    numel,
+    unique,
+)
 from nnblocks.functional.loss import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -70,6 +111,7 @@ from nnblocks.functional.math import (
     sub,
     where,
 )
+from nnblocks.functional.math_extra import clamp_max, clamp_min, dot, outer
 from nnblocks.functional.norm import batch_norm, group_norm, layer_norm
 from nnblocks.functional.padding import pad
 from nnblocks.functional.pointwise import (
@@ -89,6 +131,7 @@ from nnblocks.functional.pointwise import (
 )
 from nnblocks.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from nnblocks.functional.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from nnblocks.functional.reduce_extra import logsumexp, median, prod
 from nnblocks.functional.rnn import rnn_cell, rnn_layer
 from nnblocks.functional.select import (
     argsort,
@@ -117,6 +160,7 @@ from nnblocks.functional.shape import (
     unsqueeze,
     view,
 )
+from nnblocks.functional.similarity import cosine_similarity, normalize
 from nnblocks.functional.vector_norms import vector_norm
 
 _tensor_ops.bind_functional(_sys.modules[__name__])
@@ -150,3 +194,14 @@ __all__ += [
     "reciprocal", "repeat", "round", "rsqrt", "sign", "sin", "sort", "square", "topk",
 ]
 __all__ += ["interpolate", "upsample"]
+__all__ += [
+    "all", "any", "clamp_max", "clamp_min", "cumprod", "cumsum", "diag", "dot", "einsum",
+    "equal", "flip", "gather", "index_select", "is_tensor", "isclose", "isfinite", "isinf",
+    "isnan", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp",
+    "masked_select", "median", "movedim", "nonzero", "numel", "outer", "prod",
+    "repeat_interleave", "roll", "unbind", "unique",
+]
+__all__ += [
+    "cosine_similarity", "glu", "hardtanh", "kl_div", "logsigmoid", "normalize", "prelu",
+    "relu6", "scaled_dot_product_attention", "silu", "softsign",
+]

@@ -12,17 +12,19 @@ from nnblocks.nn.activation import (
     Softplus,
     Tanh,
 )
+from nnblocks.nn.activation_extra import GLU, Hardtanh, LogSigmoid, PReLU, ReLU6, SiLU, Softsign
 from nnblocks.nn.container import ModuleDict, ModuleList, Sequential
+from nnblocks.nn.container_params import ParameterDict, ParameterList
 from nnblocks.nn.conv import Conv1d, Conv2d, sobel
 from nnblocks.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from nnblocks.nn.dropout import Dropout, Dropout1d, Dropout2d
 from nnblocks.nn.embedding import Embedding
-from nnblocks.nn.flatten import Flatten
+from nnblocks.nn.flatten import Flatten, Unflatten
 from nnblocks.nn.gru import GRU, GRUCell
 from nnblocks.nn.linear import Identity, Linear, Maxout
 from nnblocks.nn.local import LocallyConnected1d, LocallyConnected2d
 from nnblocks.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from nnblocks.nn.loss_pointwise import BCELoss, HuberLoss, L1Loss, SmoothL1Loss
+from nnblocks.nn.loss_pointwise import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from nnblocks.nn.lstm import LSTM, LSTMCell
 from nnblocks.nn.mlp import MLP
 from nnblocks.nn.module import Module
@@ -80,4 +82,8 @@ __all__ += [
     "CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d",
+]
+__all__ += [
+    "GLU", "Hardtanh", "KLDivLoss", "LogSigmoid", "PReLU", "ParameterDict", "ParameterList",
+    "ReLU6", "SiLU", "Softsign", "Unflatten",
 ]

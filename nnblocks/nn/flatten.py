@@ -1,11 +1,14 @@
-"""``Flatten``: merge a range of axes into one, as ``torch.nn.Flatten``."""
+"""``Flatten``: merge a range of axes into one, as ``torch.nn.Flatten``; ``Unflatten``: split one
+axis into several, as ``torch.nn.Unflatten``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from nnblocks.core import Tensor
-from nnblocks.functional.shape import flatten
+from nnblocks.functional.shape import flatten, reshape
 from nnblocks.nn.module import Module
 
 
@@ -35,3 +38,37 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into the shape ``unflattened_size``, as ``torch.nn.Unflatten``.
+
+    Shapes:
+        x: ``(*, prod(unflattened_size) at dim, *)``; y: ``(*, *unflattened_size, *)``.
+
+    >>> import nnblocks as nb
+    >>> nb.nn.Unflatten(1, (3, 4))(nb.zeros(2, 12)).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = np.shape(getattr(x, "array", x))
+        ndim = len(shape)
+        if not -ndim <= self.dim < ndim:
+            raise IndexError(f"{self!r}: dim={self.dim} is out of range for an input with "
+                             f"{ndim} dims (shape {shape})")
+        d = self.dim % ndim
+        sizes = self.unflattened_size
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if (-1 not in sizes and known != shape[d]) or (-1 in sizes and shape[d] % max(known, 1)):
+            raise RuntimeError(f"{self!r}: unflattened_size {sizes} does not match dim {d} of "
+                               f"size {shape[d]} (input shape {shape})")
+        return reshape(x, shape[:d] + sizes + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -124,3 +124,71 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 he_uniform_ = kaiming_uniform_
 he_normal_ = kaiming_normal_
+
+
+def _generator(generator: np.random.Generator | None,
+               rng: np.random.Generator | None) -> np.random.Generator:
+    """PyTorch's ``generator=`` or nnblocks' ``rng=`` (the same thing), else the default."""
+    if generator is not None and rng is not None:
+        raise TypeError("init: give generator= or rng=, not both")
+    return get_rng(generator if generator is not None else rng)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: np.random.Generator | None = None, *,
+                  rng: np.random.Generator | None = None) -> Tensor:
+    r"""Fill with :math:`\mathcal N(\text{mean}, \text{std}^2)` truncated to ``[a, b]``, as
+    ``torch.nn.init.trunc_normal_`` (``a``, ``b`` are absolute bounds, not in stds).
+
+    Drawn by rejection: values outside ``[a, b]`` are drawn again, which gives exactly the
+    truncated distribution (PyTorch inverts the CDF instead: same distribution, other numbers).
+    A window holding less than 1e-6 of the mass is refused rather than looped on.
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
+    if std <= 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    mass = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) -
+                  math.erf((a - mean) / (std * math.sqrt(2))))
+    if mass < 1e-6:
+        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds only {mass:.2e} of "
+                         f"N({mean}, {std}^2); move the bounds nearer the mean")
+    g = _generator(generator, rng)
+    values = g.normal(mean, std, size=tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = g.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None,
+                *, rng: np.random.Generator | None = None) -> Tensor:
+    r"""Fill with a (semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``
+    (Saxe et al. 2013): the weight, seen as ``(shape[0], numel / shape[0])``, is the ``Q`` of
+    the QR decomposition of a standard normal matrix (of its transpose when wide), with
+    ``Q``'s columns signed by ``diag(R)`` so the result is uniform over orthogonal matrices."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tensor.shape}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _generator(generator, rng).standard_normal((rows, cols))      # (rows, cols)
+    if rows < cols:
+        flat = flat.T                                                    # (cols, rows)
+    q, r = np.linalg.qr(flat)                                            # q: (max, min)
+    q = q * np.sign(np.diag(r))                                          # uniform (Haar)
+    if rows < cols:
+        q = q.T                                                          # (rows, cols)
+    return _fill(tensor, gain * q)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity (ones on the diagonal, zeros elsewhere), as
+    ``torch.nn.init.eye_``."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))

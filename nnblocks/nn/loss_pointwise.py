@@ -1,5 +1,6 @@
 """Element-wise loss modules beside ``MSELoss``: ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``,
-``BCELoss`` (:mod:`nnblocks.functional.loss_pointwise`)."""
+``BCELoss`` (:mod:`nnblocks.functional.loss_pointwise`), ``KLDivLoss``
+(:func:`nnblocks.functional.kl_div`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from nnblocks.core import Tensor
 from nnblocks.functional import loss_pointwise as losses
+from nnblocks.functional.kl_div import kl_div
 from nnblocks.nn.loss import _buffer
 from nnblocks.nn.module import Module
 
@@ -63,3 +65,21 @@ class BCELoss(Module):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return losses.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class KLDivLoss(Module):
+    """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``
+    (:func:`nnblocks.functional.kl_div`); ``reduction='batchmean'`` gives the true divergence,
+    ``log_target=True`` takes the target as log-probabilities too."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            raise ValueError("KLDivLoss: size_average and reduce are deprecated in PyTorch "
+                             "and not supported; use reduction=")
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -32,26 +32,38 @@ epoch (or iteration). ``get_last_lr()`` gives the rates in use.
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import operator
-import types
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from nnblocks.optim.lr_scheduler_more import (
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    LinearLR,
+    MultiplicativeLR,
+    PolynomialLR,
+    SequentialLR,
+)
 from nnblocks.optim.one_cycle import OneCycleLR
 from nnblocks.optim.optimizer import Optimizer
 from nnblocks.optim.plateau import ReduceLROnPlateau
-from nnblocks.optim.scheduler import LRScheduler
+from nnblocks.optim.scheduler import LambdaScheduler, LRScheduler
 
 __all__ = [
     "CosineAnnealingLR", "ExponentialLR", "InverseTimeLR", "LRScheduler", "LambdaLR",
     "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "StepLR",
 ]
+__all__ += [
+    "ConstantLR", "CosineAnnealingWarmRestarts", "LinearLR", "MultiplicativeLR", "PolynomialLR",
+    "SequentialLR",
+]
 
 
-class LambdaLR(LRScheduler):
+class LambdaLR(LambdaScheduler):
     r"""Rate = initial rate × ``lr_lambda(epoch)``: :math:`\eta_t = \eta_0\, \lambda(t)`.
 
     Args:
@@ -63,44 +75,10 @@ class LambdaLR(LRScheduler):
     ``__dict__`` of callable objects is saved), so the same functions must be given again.
     """
 
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ValueError(f"LambdaLR: expected {n} lr_lambdas, got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         return [
             base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)
         ]
-
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
-        state["lr_lambdas"] = [
-            None if _is_plain_function(fn) else dict(fn.__dict__) for fn in self.lr_lambdas
-        ]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved = state.pop("lr_lambdas")
-        super().load_state_dict(state)
-        for fn, values in zip(self.lr_lambdas, saved):
-            if values is not None:
-                fn.__dict__.update(values)
-
-
-def _is_plain_function(fn: Any) -> bool:
-    return isinstance(fn, types.FunctionType) or not hasattr(fn, "__dict__")
 
 
 class StepLR(LRScheduler):
@@ -129,6 +107,10 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
+                for base_lr in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -162,6 +144,10 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["milestones"] = sorted(self.milestones.elements())
@@ -189,6 +175,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -241,6 +230,11 @@ class CosineAnnealingLR(LRScheduler):
             + eta_min
             for lr in self._current_lrs()
         ]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
+        return [eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
+                for base_lr in self.base_lrs]
 
 
 class InverseTimeLR(LRScheduler):

@@ -221,6 +221,25 @@ def perceptron(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> 
     return _randomized(nn.Perceptron(shape[0], threshold=_choice(draw, 0.0, 0.5)), rng)
 
 
+def prelu(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+    return _randomized(nn.PReLU(_choice(draw, 1, shape[0])), rng)
+
+
+def glu(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+    """GLU over an axis of even size (batch axis excluded), else after a Linear to 2 features."""
+    even = [d + 1 for d, n in enumerate(shape) if n % 2 == 0]
+    if even:
+        return nn.GLU(_choice(draw, *even))
+    return nn.Sequential(nn.Linear(shape[-1], 2, rng=rng), nn.GLU())
+
+
+def unflatten(draw: Draw, shape: tuple[int, ...], rng: np.random.Generator) -> nn.Module:
+    d = draw(st.integers(0, len(shape) - 1))
+    n = shape[d]
+    sizes = [(1, n), (n, 1), (1, -1)] + ([(2, n // 2), (-1, 2)] if n % 2 == 0 else [])
+    return nn.Unflatten(d + 1, _choice(draw, *sizes))
+
+
 ANY, FEATURES, SEQUENCES, IMAGES, SPATIAL = {1, 2, 3}, {1}, {2}, {3}, {2, 3}
 #: layer class -> (example ranks it takes: 1 (D,), 2 (C, L), 3 (C, H, W); its builder)
 LAYERS: dict[type, tuple[set[int], Callable[..., nn.Module]]] = {
@@ -232,6 +251,14 @@ LAYERS: dict[type, tuple[set[int], Callable[..., nn.Module]]] = {
     nn.ELU: (ANY, plain(nn.ELU, [1.0, 0.5])),
     nn.Softplus: (ANY, plain(nn.Softplus, [1.0, 2.0], [20.0, 0.5])),
     nn.GELU: (ANY, plain(nn.GELU, ["none", "tanh"])),
+    nn.SiLU: (ANY, plain(nn.SiLU)),
+    nn.ReLU6: (ANY, plain(nn.ReLU6)),
+    nn.Hardtanh: (ANY, plain(nn.Hardtanh, [-1.0, -0.25], [1.0, 2.0])),
+    nn.PReLU: (ANY, prelu),
+    nn.LogSigmoid: (ANY, plain(nn.LogSigmoid)),
+    nn.Softsign: (ANY, plain(nn.Softsign)),
+    nn.GLU: (ANY, glu),
+    nn.Unflatten: ({1, 2}, unflatten),
     nn.Dropout: (ANY, plain(nn.Dropout, [0.0, 0.3])),
     nn.Dropout1d: (SEQUENCES, plain(nn.Dropout1d, [0.0, 0.3])),
     nn.Dropout2d: (IMAGES, plain(nn.Dropout2d, [0.0, 0.3])),
@@ -336,7 +363,8 @@ def test_random_composition_matches_onnxruntime(case: tuple, batch: int) -> None
 #: classes in nnblocks.nn that are not layers of a feed-forward model
 NOT_LAYERS = {"Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "MLP",
               "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss",
-              "BCELoss", "HuberLoss", "L1Loss", "SmoothL1Loss",
+              "BCELoss", "HuberLoss", "L1Loss", "SmoothL1Loss", "KLDivLoss",
+              "ParameterList", "ParameterDict",
               # Embedding takes integer ids, so it cannot be drawn into these float
               # compositions (its export: test_export_embedding.py)
               "Embedding"}
