@@ -4,6 +4,7 @@ importing this package registers them all in :data:`nnblocks.onnx.registry.CONVE
 from nnblocks.onnx.ops import (  # noqa: F401 - imported for their registrations
     activation,
     conv,
+    cumulative,
     embedding,
     linear,
     math,
