@@ -8,6 +8,7 @@ flipped. Both blocks are computed as one GEMM over a channel-major im2col matrix
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -59,35 +60,78 @@ def batched(x: Array, dims: int, who: str, layout: str) -> tuple[Array, bool]:
 def conv_setup(x: Array, weight: Array, bias: Array | None, stride: Any, padding: Any,
                dilation: Any, groups: int, dims: int, who: str) -> tuple[Array, bool, Window]:
     """Validate a convolution's arrays and hyper-parameters; return the batched input, whether
-    it was unbatched, and the 2-D window geometry."""
-    check_float(who, "input", x)
+    it was unbatched, and the 2-D window geometry.
+
+    The checks and the geometry depend only on shapes, dtypes and hyper-parameters, so they are
+    computed once per combination (:func:`_conv_geometry`, cached): a model calls each layer
+    with the same ones every step, and at batch 1 the checks cost as much as the arithmetic."""
+    key = (x.shape, x.dtype, weight.shape, weight.dtype,
+           None if bias is None else (bias.shape, bias.dtype),
+           _frozen(stride), _frozen(padding), _frozen(dilation), groups, dims, who)
+    try:
+        unbatched, win = _conv_geometry(*key)
+    except TypeError as e:                       # an unhashable hyper-parameter: uncached
+        if "unhashable" not in str(e):
+            raise
+        unbatched, win = _conv_geometry.__wrapped__(*key)
+    return (x[None] if unbatched else x), unbatched, win
+
+
+def _frozen(value: Any) -> Any:
+    """Lists (of ints) as tuples, so hyper-parameters can key the geometry cache."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=512)
+def _conv_geometry(x_shape: tuple, x_dtype: np.dtype, w_shape: tuple, w_dtype: np.dtype,
+                   bias: tuple | None, stride: Any, padding: Any, dilation: Any, groups: int,
+                   dims: int, who: str) -> tuple[bool, Window]:
+    """Every check of :func:`conv_setup`, on shapes and dtypes; ``(unbatched, window)``."""
+    _check_float_dtype(who, "input", x_dtype)
     layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
-    x, unbatched = batched(x, dims, who, layout)
-    check_float(who, "weight", weight, x.dtype)
-    if weight.ndim != dims + 2:
+    if len(x_shape) == dims + 2:
+        unbatched = False
+    elif len(x_shape) == dims + 1:
+        unbatched = True
+        x_shape = (1, *x_shape)
+    else:
+        raise ValueError(
+            f"{who}: expected a {dims + 2}-D input {layout} or a {dims + 1}-D unbatched one, "
+            f"got shape {x_shape}"
+        )
+    _check_float_dtype(who, "weight", w_dtype, x_dtype)
+    if len(w_shape) != dims + 2:
         raise ValueError(f"{who}: weight must be {dims + 2}-D (out_channels, in_channels/groups, "
-                         f"{'k' if dims == 1 else 'kH, kW'}), got shape {weight.shape}")
+                         f"{'k' if dims == 1 else 'kH, kW'}), got shape {w_shape}")
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
-    c_in, c_out = x.shape[1], weight.shape[0]
+    c_in, c_out = x_shape[1], w_shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(f"{who}: groups={groups} must divide both in_channels={c_in} and "
                          f"out_channels={c_out}")
-    if c_in != weight.shape[1] * groups:
+    if c_in != w_shape[1] * groups:
         extra = f", groups={groups}" if groups != 1 else ""
         raise ValueError(f"{who}: input has {c_in} channels, weight expects "
-                         f"{weight.shape[1] * groups} (weight {weight.shape}{extra})")
+                         f"{w_shape[1] * groups} (weight {w_shape}{extra})")
     if bias is not None:
-        check_float(who, "bias", bias, x.dtype)
-        if bias.shape != (c_out,):
+        b_shape, b_dtype = bias
+        _check_float_dtype(who, "bias", b_dtype, x_dtype)
+        if b_shape != (c_out,):
             raise ValueError(f"{who}: bias must have shape ({c_out},) for weight "
-                             f"{weight.shape}, got {bias.shape}")
-    kernel = weight.shape[2:]
+                             f"{w_shape}, got {b_shape}")
+    kernel = w_shape[2:]
     stride_t = as_tuple(stride, dims, "stride", who)
     dilation_t = as_tuple(dilation, dims, "dilation", who)
     pads = conv_padding(padding, kernel, stride_t, dilation_t, who)
-    win = conv_window(x.shape[2:], kernel, stride_t, pads, dilation_t, who)
-    return x, unbatched, win
+    return unbatched, conv_window(x_shape[2:], kernel, stride_t, pads, dilation_t, who)
+
+
+def _check_float_dtype(who: str, name: str, dtype: np.dtype, expected: np.dtype | None = None
+                       ) -> None:
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"{who}: {name} must be floating point, got dtype {dtype}")
+    if expected is not None and dtype != expected:
+        raise TypeError(f"{who}: {name} has dtype {dtype} but the input has dtype {expected}")
 
 
 # ---------------------------------------------------------------------- the math

@@ -228,3 +228,24 @@ def test_padding_modes_match_torch(torch, mode: str, rng: np.random.Generator) -
         np.testing.assert_allclose(xn.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
+
+
+def test_the_geometry_cache_gives_the_same_checks_and_windows() -> None:
+    """conv_setup caches its checks per shapes/dtypes/hyper-parameters: the second call with the
+    same ones gives the same window, a bad call raises every time (errors are not cached), and
+    list hyper-parameters (unhashable as given) work."""
+    from nnblocks.functional.conv import _conv_geometry, conv_setup
+
+    x = np.zeros((2, 3, 7, 7), np.float32)
+    w = np.zeros((4, 3, 3, 3), np.float32)
+    first = conv_setup(x, w, None, 2, 1, 1, 1, 2, "conv2d")[2]
+    hits = _conv_geometry.cache_info().hits
+    assert conv_setup(x, w, None, 2, 1, 1, 1, 2, "conv2d")[2] == first
+    assert _conv_geometry.cache_info().hits == hits + 1
+    assert conv_setup(x, w, None, [2, 2], [1, 1], 1, 1, 2, "conv2d")[2] == first
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"conv2d: input has 3 channels, weight expects 6"):
+            conv_setup(x, np.zeros((4, 6, 3, 3), np.float32), None, 1, 0, 1, 1, 2, "conv2d")
+    with pytest.raises(TypeError, match="conv2d: weight has dtype float64 but the input has "
+                                        "dtype float32"):
+        conv_setup(x, w.astype(np.float64), None, 1, 0, 1, 1, 2, "conv2d")
