@@ -18,6 +18,65 @@ from nnblocks.nn.parameter import Parameter, parameter_dtype
 from nnblocks.nn.sizes import size_argument
 
 
+def conv_channels(name: str, in_channels: Any, out_channels: Any, groups: Any
+                  ) -> tuple[int, int, int]:
+    """Checked ``(in_channels, out_channels, groups)`` of a (transposed) convolution layer."""
+    in_channels = size_argument(name, "in_channels", in_channels, minimum=0)
+    out_channels = size_argument(name, "out_channels", out_channels, minimum=0)
+    groups = size_argument(name, "groups", groups)
+    if groups < 1 or in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: groups={groups} must divide both in_channels="
+                         f"{in_channels} and out_channels={out_channels}")
+    return int(in_channels), int(out_channels), int(groups)
+
+
+def make_conv_parameters(module: Module, weight_shape: tuple[int, ...], bias: bool, dtype: Any,
+                         rng: np.random.Generator | None) -> None:
+    """``module.weight`` of ``weight_shape`` and ``module.bias`` (``out_channels``, or None),
+    initialized by ``module.reset_parameters(rng)``."""
+    dtype = parameter_dtype(dtype)
+    module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(np.empty(module.out_channels, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters(rng)
+
+
+def reset_conv_parameters(module: Module, rng: np.random.Generator | None = None) -> None:
+    """PyTorch's initialization of every convolution: ``kaiming_uniform_(a=sqrt(5))`` for the
+    weight, i.e. :math:`\\mathcal U(-k, k)` with :math:`k = 1/\\sqrt{\text{fan\\_in}}`,
+    :math:`\text{fan\\_in} = \text{weight.shape[1]} \\prod k` (``C_in/groups`` for a
+    convolution, ``C_out/groups`` for a transposed one); the bias likewise."""
+    init.kaiming_uniform_(module.weight, a=math.sqrt(5), rng=rng)
+    if module.bias is not None:
+        fan_in = module.weight.shape[1] * math.prod(module.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.uniform_(module.bias, -bound, bound, rng=rng)
+
+
+def conv_repr(module: Module) -> str:
+    """``extra_repr`` of a (transposed) convolution, PyTorch's: the non-default settings in
+    PyTorch's order."""
+    dims = len(module.kernel_size)
+    s = (f"{module.in_channels}, {module.out_channels}, kernel_size={module.kernel_size}, "
+         f"stride={module.stride}")
+    if module.padding != (0,) * dims:
+        s += f", padding={module.padding}"
+    if module.dilation != (1,) * dims:
+        s += f", dilation={module.dilation}"
+    output_padding = getattr(module, "output_padding", (0,) * dims)
+    if output_padding != (0,) * dims:
+        s += f", output_padding={output_padding}"
+    if module.groups != 1:
+        s += f", groups={module.groups}"
+    if module.bias is None:
+        s += ", bias=False"
+    if module.padding_mode != "zeros":
+        s += f", padding_mode={module.padding_mode}"
+    return s
+
+
 class _ConvNd(Module):
     """Shared parameters, initialization and repr of :class:`Conv1d` and :class:`Conv2d`."""
 
@@ -30,20 +89,15 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         n = self.dims
-        in_channels = size_argument(name, "in_channels", in_channels, minimum=0)
-        out_channels = size_argument(name, "out_channels", out_channels, minimum=0)
-        groups = size_argument(name, "groups", groups)
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: groups={groups} must divide both in_channels="
-                             f"{in_channels} and out_channels={out_channels}")
+        in_channels, out_channels, groups = conv_channels(name, in_channels, out_channels, groups)
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' "
                              f"or 'circular', got {padding_mode!r}")
         if padding_mode != "zeros" and isinstance(padding, str):
             raise ValueError(f"{name}: padding={padding!r} works with padding_mode='zeros' "
                              f"only here; give the padding as numbers")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.kernel_size = as_tuple(kernel_size, n, "kernel_size", name)
         self.stride = as_tuple(stride, n, "stride", name)
         self.dilation = as_tuple(dilation, n, "dilation", name)
@@ -57,26 +111,12 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = as_tuple(padding, n, "padding", name, minimum=0)
-        self.groups = int(groups)
+        self.groups = groups
         self.padding_mode = padding_mode
-        dtype = parameter_dtype(dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters(rng)
+        make_conv_parameters(self, shape, bias, dtype, rng)
 
-    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
-        """PyTorch's initialization: ``kaiming_uniform_(a=sqrt(5))`` for the weight, i.e.
-        :math:`\\mathcal U(-k, k)` with :math:`k = 1/\\sqrt{\\text{fan\\_in}}`,
-        :math:`\\text{fan\\_in} = (C_{in}/\\text{groups}) \\prod k`; the bias likewise."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound, rng=rng)
+    reset_parameters = reset_conv_parameters
 
     def _hyper(self) -> dict[str, Any]:
         padding = self.padding if self.padding_mode == "zeros" else (0,) * self.dims
@@ -93,20 +133,7 @@ class _ConvNd(Module):
             widths += [p, p]
         return pad(x, widths, mode=self.padding_mode)
 
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,) * self.dims:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * self.dims:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+    extra_repr = conv_repr
 
 
 class Conv2d(_ConvNd):

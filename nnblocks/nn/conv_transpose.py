@@ -3,7 +3,6 @@ weight layout ``(in_channels, out_channels/groups, *kernel)`` and initialization
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -11,10 +10,8 @@ import numpy as np
 from nnblocks.core import Tensor
 from nnblocks.functional.conv_transpose import conv_transpose1d, conv_transpose2d
 from nnblocks.functional.im2col import as_tuple
-from nnblocks.nn import init
+from nnblocks.nn.conv import conv_channels, conv_repr, make_conv_parameters, reset_conv_parameters
 from nnblocks.nn.module import Module
-from nnblocks.nn.parameter import Parameter, parameter_dtype
-from nnblocks.nn.sizes import size_argument
 
 
 class _ConvTransposeNd(Module):
@@ -27,17 +24,12 @@ class _ConvTransposeNd(Module):
         super().__init__()
         name = type(self).__name__
         n = self.dims
-        in_channels = size_argument(name, "in_channels", in_channels, minimum=0)
-        out_channels = size_argument(name, "out_channels", out_channels, minimum=0)
-        groups = size_argument(name, "groups", groups)
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: groups={groups} must divide both in_channels="
-                             f"{in_channels} and out_channels={out_channels}")
+        in_channels, out_channels, groups = conv_channels(name, in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported for transposed "
                              f"convolutions (as in PyTorch), got {padding_mode!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.kernel_size = as_tuple(kernel_size, n, "kernel_size", name)
         self.stride = as_tuple(stride, n, "stride", name)
         self.padding = as_tuple(padding, n, "padding", name, minimum=0)
@@ -47,40 +39,13 @@ class _ConvTransposeNd(Module):
                                                  self.dilation)):
             raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller "
                              f"than either stride {self.stride} or dilation {self.dilation}")
-        self.groups = int(groups)
+        self.groups = groups
         self.padding_mode = padding_mode
-        dtype = parameter_dtype(dtype)
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters(rng)
+        make_conv_parameters(self, shape, bias, dtype, rng)
 
-    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
-        """PyTorch's: ``kaiming_uniform_(a=sqrt(5))``, fan_in = weight.shape[1] · prod(kernel)
-        (``out_channels/groups`` for a transposed convolution); the bias likewise."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound, rng=rng)
-
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if any(self.padding):
-            text += f", padding={self.padding}"
-        if any(d != 1 for d in self.dilation):
-            text += f", dilation={self.dilation}"
-        if any(self.output_padding):
-            text += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+    reset_parameters = reset_conv_parameters      # fan_in = (C_out/groups) prod(kernel)
+    extra_repr = conv_repr
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
         """``output_padding``, or the one that gives ``output_size`` (PyTorch's ``forward``
