@@ -268,13 +268,20 @@ def linear_weight_changed_when_input_needs_no_grad(lib):
     return weight, bias
 
 
-def conv_weight_changed_when_input_needs_no_grad(lib):
-    """Unlike Linear, PyTorch's convolution keeps its weight even when the input needs no
-    gradient, so the change raises in both."""
+def _conv_leaves(lib, data_needs_grad=False):
+    """A 3x3 weight from 1 to 2 channels, its bias and a 5x5 image, in float64."""
     weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
                         requires_grad=True)
     bias = lib.tensor([0.1, 0.2], dtype=lib.float64, requires_grad=True)
-    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64)
+    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64,
+                      requires_grad=data_needs_grad)
+    return weight, bias, data
+
+
+def conv_weight_changed_when_input_needs_no_grad(lib):
+    """Unlike Linear, PyTorch's convolution keeps its weight even when the input needs no
+    gradient, so the change raises in both."""
+    weight, bias, data = _conv_leaves(lib)
     y = lib.nn.functional.conv2d(data, weight, bias, padding=1)
     with lib.no_grad():
         weight.mul_(0.5)
@@ -283,10 +290,7 @@ def conv_weight_changed_when_input_needs_no_grad(lib):
 
 
 def conv_bias_changed(lib):
-    weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
-                        requires_grad=True)
-    bias = lib.tensor([0.1, 0.2], dtype=lib.float64, requires_grad=True)
-    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64)
+    weight, bias, data = _conv_leaves(lib)
     y = lib.nn.functional.conv2d(data, weight, bias, padding=1)
     with lib.no_grad():
         bias.add_(1.0)
@@ -295,10 +299,7 @@ def conv_bias_changed(lib):
 
 
 def conv_weight_changed_when_input_needs_grad(lib):
-    weight = lib.tensor(np.linspace(-1, 1, 18).reshape(2, 1, 3, 3), dtype=lib.float64,
-                        requires_grad=True)
-    data = lib.tensor(np.arange(25.0).reshape(1, 1, 5, 5) / 25, dtype=lib.float64,
-                      requires_grad=True)
+    weight, _, data = _conv_leaves(lib, data_needs_grad=True)
     y = lib.nn.functional.conv2d(data, weight, padding=1)
     with lib.no_grad():
         weight.mul_(0.5)
