@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from nnblocks.core import Tensor
+
 
 @dataclass
 class Case:
@@ -66,6 +68,21 @@ class Case:
 
     def __post_init__(self) -> None:
         self.blocks = tuple(self.block) if isinstance(self.block, (list, tuple)) else (self.block,)
+
+
+def normal(rng: np.random.Generator, *shape: int) -> Tensor:
+    """A float64 tensor of standard normal values that requires grad."""
+    return Tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def normal_input(*shape: int):
+    """``make_inputs`` of one standard normal float64 input of ``shape``."""
+    return lambda rng: [normal(rng, *shape)]
+
+
+def normal_inputs(*shapes: tuple):
+    """``make_inputs`` of one standard normal float64 input per shape."""
+    return lambda rng: [normal(rng, *s) for s in shapes]
 
 
 def all_cases() -> list[Case]:

@@ -11,18 +11,8 @@ from nnblocks.functional.cumulative import CumprodBlock, CumsumBlock
 from nnblocks.functional.einsum import EinsumBlock
 from nnblocks.functional.reduce_extra import ProdBlock
 from tests.cases import Case
-
-
-def normal(rng: np.random.Generator, *shape: int) -> Tensor:
-    return Tensor(rng.standard_normal(shape), requires_grad=True)
-
-
-def _x(*shape: int):
-    return lambda r: [normal(r, *shape)]
-
-
-def _xs(*shapes: tuple):
-    return lambda r: [normal(r, *s) for s in shapes]
+from tests.cases import normal_input as _x
+from tests.cases import normal_inputs as _xs
 
 
 def _with_zero(*shape: int):

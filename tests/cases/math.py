@@ -28,12 +28,7 @@ from nnblocks.functional.math import (
     SubBlock,
     WhereBlock,
 )
-from tests.cases import Case
-
-
-def normal(rng: np.random.Generator, *shape: int) -> Tensor:
-    """A float64 tensor of standard normal values that requires grad."""
-    return Tensor(rng.standard_normal(shape), requires_grad=True)
+from tests.cases import Case, normal
 
 
 def positive(rng: np.random.Generator, *shape: int, low: float = 0.5, high: float = 2.0) -> Tensor:

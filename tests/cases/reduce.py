@@ -12,15 +12,7 @@ from nnblocks.core import Tensor
 from nnblocks.functional.reduce import MaxBlock, MeanBlock, MinBlock, SumBlock, VarBlock
 from nnblocks.functional.vector_norms import VectorNormBlock
 from tests.cases import Case
-
-
-def normal(rng: np.random.Generator, *shape: int) -> Tensor:
-    return Tensor(rng.standard_normal(shape), requires_grad=True)
-
-
-def _x(*shape: int):
-    return lambda r: [normal(r, *shape)]
-
+from tests.cases import normal_input as _x
 
 CASES = [
     Case(SumBlock, "sum_all", lambda x: x.sum(), _x(3, 4),

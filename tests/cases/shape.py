@@ -20,6 +20,8 @@ from nnblocks.functional.shape import (
     UnsqueezeBlock,
 )
 from tests.cases import Case
+from tests.cases import normal_input as _x
+from tests.cases import normal_inputs as _xs
 
 
 def _torch():
@@ -27,18 +29,6 @@ def _torch():
     import torch
 
     return torch
-
-
-def normal(rng: np.random.Generator, *shape: int) -> Tensor:
-    return Tensor(rng.standard_normal(shape), requires_grad=True)
-
-
-def _x(*shape: int):
-    return lambda r: [normal(r, *shape)]
-
-
-def _xs(*shapes: tuple):
-    return lambda r: [normal(r, *s) for s in shapes]
 
 
 REPEATS = np.array([2, 0, 2, 1, 2])                       # index 2 picked three times
