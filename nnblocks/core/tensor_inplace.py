@@ -38,8 +38,8 @@ from nnblocks.core.version import (
     base_and_index,
     bump,
     counter_of,
-    is_view,
     refresh_views,
+    view_entry,
     watch_output,
 )
 
@@ -95,8 +95,9 @@ class InplaceOps:
             return self
         vc = self._vc
         through = None
-        if vc is not None and vc.shared and (vc.opaque_view or is_view(self)):
-            through = base_and_index(self)
+        entry = view_entry(self)
+        if entry is not None or (vc is not None and vc.opaque_view):
+            through = None if entry is None else base_and_index(entry)
             if through is None:
                 raise RuntimeError(
                     f"{name}: a recorded in-place change of this view of another tensor is not "

@@ -107,26 +107,28 @@ def share(base: Tensor, other: Tensor, view: bool = True, made_by: tuple | None 
     other._vc = vc
 
 
-def is_view(t: Tensor) -> bool:
-    """Whether ``t`` was made as a view of another tensor (shares its counter as a view)."""
+def view_entry(t: Tensor) -> tuple | None:
+    """How ``t`` was made as a view of another tensor (its entry in the counter's ``views``),
+    or None when it is not a view."""
     vc = t._vc
-    return vc is not None and any(entry[0]() is t for entry in vc.views)
-
-
-def base_and_index(view: Tensor) -> tuple[Tensor, Any] | None:
-    """``(base, index)`` with ``view`` = ``base[index]`` for a live view made by a block that
-    says how (``view_index(saved)``, e.g. indexing), else None."""
-    vc = view._vc
-    if vc is None:
+    if vc is None or not vc.shared:
         return None
-    for view_ref, _, block, saved, input_ref, _, _ in vc.views:
-        if view_ref() is view:
-            how = getattr(block, "view_index", None)
-            base = input_ref()
-            if how is None or base is None:
-                return None
-            return base, how(saved)
+    for entry in vc.views:
+        if entry[0]() is t:
+            return entry
     return None
+
+
+def base_and_index(entry: tuple) -> tuple[Tensor, Any] | None:
+    """``(base, index)`` with the view = ``base[index]``, for a view (:func:`view_entry`) made
+    by a block that says how (``view_index(saved)``, e.g. indexing) whose base is alive, else
+    None."""
+    _, _, block, saved, input_ref, _, _ = entry
+    how = getattr(block, "view_index", None)
+    base = input_ref()
+    if how is None or base is None:
+        return None
+    return base, how(saved)
 
 
 def refresh_views(vc: VersionCounter, before: int) -> None:
