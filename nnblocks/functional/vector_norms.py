@@ -68,8 +68,7 @@ def vector_norm(x: Any, ord: Any = 2, dim: Dims = None, keepdim: bool = False, *
     a finite ``ord > 0`` (:class:`VectorNormBlock`); ``dtype`` casts the input first."""
     if dtype is not None:
         x = x.to(dtype) if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=dtype))
-    if isinstance(ord, bool) or not isinstance(ord, (int, float, np.number)) \
-            or not (np.isfinite(ord) and ord > 0):
+    if not _positive_finite(ord):
         raise ValueError(f"vector_norm: ord must be a positive finite number, got {ord!r} "
                          "(for the largest magnitude write x.abs().amax())")
     return VectorNormBlock.apply(x, p=float(ord), dim=dim, keepdim=keepdim)
@@ -80,10 +79,11 @@ def norm(x: Any, p: Any = "fro", dim: Dims = None, keepdim: bool = False) -> Ten
     finite number, over ``dim`` (all elements when None)."""
     if p == "fro":
         p = 2
-    if isinstance(p, str):
+    if not _positive_finite(p):
         raise ValueError(f"norm: p must be 'fro' or a positive finite number, got {p!r}")
-    try:
-        return vector_norm(x, p, dim, keepdim)
-    except ValueError:
-        raise ValueError(f"norm: p must be 'fro' or a positive finite number, got {p!r}") \
-            from None
+    return VectorNormBlock.apply(x, p=float(p), dim=dim, keepdim=keepdim)
+
+
+def _positive_finite(order: Any) -> bool:
+    return (isinstance(order, (int, float, np.number)) and not isinstance(order, bool)
+            and bool(np.isfinite(order)) and order > 0)
